@@ -1,0 +1,69 @@
+"""Several processes paying into one loan at the same time end with exactly the right balance.
+
+The case behind it: with SQLite's default deferred transactions, two processes can both read
+an installment's paid amount and both write their own sum, so one payment vanishes; or the
+second fails with "database is locked" when it tries to upgrade its read lock. Write
+transactions therefore begin with BEGIN IMMEDIATE (and lock rows FOR UPDATE on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from decimal import Decimal
+
+from sqlmodel import func, select
+
+from wsnego_tui.store.engine import read_session
+from wsnego_tui.store.models import Installment, Payment
+
+PROCESSES = 4
+PAYMENTS_EACH = 25
+AMOUNT = Decimal("3.17")
+
+
+def _pay_many(settings, now, loan_id: int, worker: int, errors) -> None:  # type: ignore[no-untyped-def]
+    from wsnego_tui.core.clock import FixedClock
+    from wsnego_tui.services import Services
+
+    svc = Services(settings, FixedClock(now))
+    try:
+        for i in range(PAYMENTS_EACH):
+            svc.pay(loan_id, AMOUNT, f"w{worker}-p{i}", actor=f"worker-{worker}")
+    except Exception as exc:  # reported to the parent, which fails the test
+        errors.put(f"{type(exc).__name__}: {exc}")
+    finally:
+        svc.close()
+
+
+def _paid_total(svc, loan_id: int) -> Decimal:
+    from wsnego_tui.store.queries import active_version
+
+    with read_session(svc.engine) as s:
+        version = active_version(s, loan_id)
+        rows = s.exec(select(Installment).where(Installment.schedule_version_id == version.id)).all()
+        return sum((r.paid_penalty + r.paid_interest + r.paid_principal for r in rows), Decimal(0))
+
+
+def test_concurrent_payments_from_several_processes_all_count(demo_services, clock) -> None:
+    loan = demo_services.loans_of(demo_services.login("80000004", "444444").customer.id)[0]
+    before = _paid_total(demo_services, loan.loan_id)
+    ctx = multiprocessing.get_context("spawn")
+    errors = ctx.Queue()
+    workers = [
+        ctx.Process(target=_pay_many, args=(demo_services.settings, clock.now(), loan.loan_id, w, errors))
+        for w in range(PROCESSES)
+    ]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join(timeout=120)
+    failures = []
+    while not errors.empty():
+        failures.append(errors.get())
+    assert failures == []
+    assert all(p.exitcode == 0 for p in workers)
+    expected = AMOUNT * PROCESSES * PAYMENTS_EACH
+    assert _paid_total(demo_services, loan.loan_id) - before == expected
+    with read_session(demo_services.engine) as s:
+        count = s.exec(select(func.count()).select_from(Payment).where(Payment.idempotency_key.startswith("w"))).one()  # type: ignore[attr-defined]
+    assert count == PROCESSES * PAYMENTS_EACH

@@ -1,0 +1,132 @@
+"""Settings: where config, data and stored proofs live, which database, language and mode.
+
+Precedence, highest first: command-line options, environment (`WSNEGO_HOME`, `WSNEGO_DB_URL`,
+`WSNEGO_LANG`), the `config.toml` in the config folder, built-in defaults. With a home folder
+(`--home DIR` or `WSNEGO_HOME`) everything lives under DIR instead of platformdirs' folders.
+
+Cheap to import and free of UI and database imports: the first screen needs it before anything
+heavy is loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+APP_NAME = "wsnego-tui"
+LANGUAGES = ("zh", "en")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    config_dir: Path
+    data_dir: Path
+    proofs_dir: Path
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / "config.toml"
+
+    @property
+    def default_db_file(self) -> Path:
+        return self.data_dir / "wsnego.sqlite3"
+
+    @property
+    def state_file(self) -> Path:
+        """Small per-terminal state, e.g. the remembered customer number."""
+        return self.data_dir / "state.json"
+
+
+def resolve_paths(home: str | os.PathLike[str] | None = None) -> Paths:
+    home = home or os.environ.get("WSNEGO_HOME") or None
+    if home:
+        root = Path(home).expanduser().resolve()
+        return Paths(root / "config", root / "data", root / "data" / "proofs")
+    import platformdirs
+
+    data = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return Paths(Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)), data, data / "proofs")
+
+
+@dataclass(frozen=True)
+class Settings:
+    paths: Paths
+    db_url: str
+    lang: str = "zh"
+    kiosk: bool = False
+    demo: bool = False
+    policy_file: Path | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def is_embedded_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    def with_lang(self, lang: str) -> "Settings":
+        return replace(self, lang=check_lang(lang))
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    return lang
+
+
+def _read_config_file(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return data
+
+
+def load_settings(
+    *,
+    home: str | os.PathLike[str] | None = None,
+    db_url: str | None = None,
+    lang: str | None = None,
+    kiosk: bool = False,
+    demo: bool = False,
+) -> Settings:
+    paths = resolve_paths(home)
+    file_values = _read_config_file(paths.config_file)
+    url = (
+        db_url
+        or os.environ.get("WSNEGO_DB_URL")
+        or _str_setting(file_values, "database_url", paths.config_file)
+        or f"sqlite:///{paths.default_db_file}"
+    )
+    chosen_lang = check_lang(
+        lang
+        or os.environ.get("WSNEGO_LANG")
+        or _str_setting(file_values, "language", paths.config_file)
+        or "zh"
+    )
+    policy = _str_setting(file_values, "policy_file", paths.config_file)
+    return Settings(
+        paths=paths,
+        db_url=url,
+        lang=chosen_lang,
+        kiosk=kiosk or bool(file_values.get("kiosk", False)),
+        demo=demo,
+        policy_file=Path(policy).expanduser() if policy else None,
+        extra=file_values,
+    )
+
+
+def _str_setting(values: dict[str, object], key: str, source: Path) -> str | None:
+    value = values.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{source}: {key} must be a non-empty string")
+    return value

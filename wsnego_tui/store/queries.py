@@ -1,0 +1,189 @@
+"""Reads and writes that several use cases share, inside the caller's session.
+
+Rows are turned into core objects here (`InstallmentState`, `LoanSummary`, `PaymentReceipt`), so
+the arithmetic stays in core.ledger and nothing above the services sees a row. No textual, no
+rich.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+
+from sqlmodel import Session, func, select
+
+from wsnego_tui.core.ledger import InstallmentState, allocate, position
+from wsnego_tui.core.lifecycle import OPEN_STATUSES
+from wsnego_tui.core.policy import Policy
+from wsnego_tui.core.schedule import Rate
+from wsnego_tui.core.views import LoanStatus, LoanSummary, PaymentReceipt
+from wsnego_tui.store.models import Application, Installment, Loan, LoanProduct, Payment, ScheduleVersion
+
+ZERO = Decimal("0.00")
+
+
+class PaymentRefused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def active_version(session: Session, loan_id: int, *, for_update: bool = False) -> ScheduleVersion | None:
+    query = select(ScheduleVersion).where(
+        ScheduleVersion.loan_id == loan_id, ScheduleVersion.status == "active"
+    )
+    if for_update:
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def installments_of(session: Session, version_id: int, *, for_update: bool = False) -> list[Installment]:
+    query = select(Installment).where(Installment.schedule_version_id == version_id).order_by(Installment.period)
+    if for_update:
+        query = query.with_for_update()
+    return list(session.exec(query).all())
+
+
+def state_of(row: Installment) -> InstallmentState:
+    return InstallmentState(
+        period=row.period,
+        due_date=row.due_date,
+        interest=row.interest,
+        principal=row.principal,
+        paid_interest=row.paid_interest,
+        paid_principal=row.paid_principal,
+        paid_penalty=row.paid_penalty,
+        penalty_accrued=row.penalty_accrued,
+        penalty_through=row.penalty_through,
+    )
+
+
+def loan_summary(session: Session, loan: Loan, today: dt.date, policy: Policy) -> LoanSummary:
+    assert loan.id is not None
+    product = session.get(LoanProduct, loan.product_id)
+    assert product is not None
+    version = active_version(session, loan.id)
+    rows = installments_of(session, version.id) if version and version.id else []
+    rate = Rate.annual(version.annual_rate if version else loan.annual_rate)
+    pos = position([state_of(r) for r in rows], rate, today, policy.penalty_multiplier)
+    repaid = session.exec(
+        select(func.coalesce(func.sum(Payment.to_principal), 0)).where(Payment.loan_id == loan.id)
+    ).one()
+    stage = session.exec(
+        select(Application.kind, Application.status)
+        .where(Application.loan_id == loan.id, Application.status.in_([s.value for s in OPEN_STATUSES]))  # type: ignore[attr-defined]
+        .order_by(Application.id.desc())  # type: ignore[union-attr]
+    ).first()
+    status = LoanStatus(loan.status)
+    if status == LoanStatus.CURRENT and pos.overdue_total > 0:
+        status = LoanStatus.OVERDUE
+    return LoanSummary(
+        loan_id=loan.id,
+        loan_no=loan.loan_no,
+        product_zh=product.name_zh,
+        product_en=product.name_en,
+        principal=loan.principal,
+        repaid_principal=_fen_sum(repaid),
+        outstanding_principal=pos.outstanding_principal,
+        overdue_principal=pos.overdue_principal,
+        overdue_interest=pos.overdue_interest,
+        overdue_penalty=pos.overdue_penalty,
+        days_past_due=pos.days_past_due,
+        next_due_date=pos.next_due_date,
+        next_due_amount=pos.next_due_amount,
+        status=status,
+        negotiations_used=loan.negotiations_used,
+        negotiation_stage=f"{stage[0]}:{stage[1]}" if stage else None,
+    )
+
+
+def _fen_sum(value: object) -> Decimal:
+    """SUM() over a Fen column comes back as raw integer fen (the type decorator is not applied
+    to aggregates)."""
+    from wsnego_tui.core.money import from_fen
+
+    if isinstance(value, Decimal):
+        return value
+    return from_fen(int(value))  # type: ignore[call-overload]
+
+
+def _receipt(payment: Payment, loan_no: str, *, replayed: bool) -> PaymentReceipt:
+    return PaymentReceipt(
+        receipt_no=payment.receipt_no,
+        loan_no=loan_no,
+        amount=payment.amount,
+        to_penalty=payment.to_penalty,
+        to_interest=payment.to_interest,
+        to_principal=payment.to_principal,
+        paid_at=payment.paid_at,
+        replayed=replayed,
+    )
+
+
+def find_payment(session: Session, idempotency_key: str) -> PaymentReceipt | None:
+    found = session.exec(
+        select(Payment, Loan.loan_no).join(Loan).where(Payment.idempotency_key == idempotency_key)
+    ).first()
+    if found is None:
+        return None
+    payment, loan_no = found
+    return _receipt(payment, loan_no, replayed=True)
+
+
+def receipt_number(idempotency_key: str, when: dt.datetime) -> str:
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:12].upper()
+    return f"R{when:%Y%m%d}{digest}"
+
+
+def apply_payment(
+    session: Session,
+    loan_id: int,
+    amount: Decimal,
+    idempotency_key: str,
+    today: dt.date,
+    now: dt.datetime,
+    policy: Policy,
+) -> PaymentReceipt:
+    loan = session.exec(select(Loan).where(Loan.id == loan_id).with_for_update()).first()
+    if loan is None:
+        raise PaymentRefused("no_loan", "no such loan")
+    if loan.status in (LoanStatus.CLOSED, LoanStatus.SETTLED):
+        raise PaymentRefused("loan_closed", "this loan is already repaid")
+    version = active_version(session, loan_id, for_update=True)
+    if version is None or version.id is None:
+        raise PaymentRefused("no_plan", "this loan has no active repayment plan")
+    rows = installments_of(session, version.id, for_update=True)
+    rate = Rate.annual(version.annual_rate)
+    plan = allocate(amount, [state_of(r) for r in rows], rate, today, policy.penalty_multiplier)
+    if plan.unapplied > 0:
+        raise PaymentRefused("overpayment", "the amount is more than everything owed on this loan")
+    by_period = {r.period: r for r in rows}
+    for part in plan.allocations:
+        row = by_period[part.period]
+        row.penalty_accrued = part.penalty_accrued
+        row.penalty_through = max(today, row.due_date)
+        row.paid_penalty += part.to_penalty
+        row.paid_interest += part.to_interest
+        row.paid_principal += part.to_principal
+        if row.paid_principal == row.principal and row.paid_interest == row.interest:
+            row.settled_on = today
+        session.add(row)
+    if all(r.paid_principal == r.principal and r.paid_interest == r.interest for r in rows):
+        loan.status = LoanStatus.SETTLED if version.origin == "settlement" else LoanStatus.CLOSED
+    loan.version += 1
+    session.add(loan)
+    payment = Payment(
+        loan_id=loan_id,
+        amount=amount,
+        to_penalty=plan.total("penalty"),
+        to_interest=plan.total("interest"),
+        to_principal=plan.total("principal"),
+        unapplied=ZERO,
+        paid_at=now,
+        idempotency_key=idempotency_key,
+        receipt_no=receipt_number(idempotency_key, now),
+    )
+    session.add(payment)
+    session.flush()
+    return _receipt(payment, loan.loan_no, replayed=False)
