@@ -91,3 +91,74 @@ class PaymentReceipt:
     paid_at: dt.datetime
     replayed: bool = False
     """True when the same payment was submitted again and the first receipt is returned."""
+
+
+class InstallmentStatus(StrEnum):
+    PAID = "paid"  # 已还
+    PARTIAL = "partial"  # 部分还款 (due date not yet passed)
+    OVERDUE = "overdue"  # 逾期
+    DUE = "due"  # 本期 (the next one to pay)
+    UPCOMING = "upcoming"  # 未到期
+    REPLACED = "replaced"  # 已由协商计划承接: unpaid when a negotiated plan took the plan's place
+
+
+@dataclass(frozen=True)
+class InstallmentView:
+    period: int
+    due_date: dt.date
+    payment: Decimal
+    interest: Decimal
+    principal: Decimal
+    balance: Decimal
+    capitalised: Decimal
+    paid: Decimal
+    penalty_due: Decimal
+    amount_due: Decimal
+    status: InstallmentStatus
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """One repayment plan of a loan (原计划 or a negotiated one)."""
+
+    seq: int
+    origin: str  # "original" | "first" | "second" | "settlement"
+    status: str  # "active" | "closed"
+    principal: Decimal
+    annual_rate_pct: Decimal
+    method: str
+    months: int
+    grace_months: int
+    grace_kind: str | None
+    start_date: dt.date
+    closed_at: dt.datetime | None
+    installments: tuple[InstallmentView, ...]
+
+
+@dataclass(frozen=True)
+class NegotiationRecord:
+    """One application in a loan's negotiation history."""
+
+    application_id: int
+    kind: str
+    status: str
+    created_at: dt.datetime
+    submitted_at: dt.datetime | None
+    decided_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class LoanDetail:
+    summary: LoanSummary
+    annual_rate_pct: Decimal
+    rate_basis: str  # "annual" | "daily": how the product quotes its rate
+    quoted_rate_pct: Decimal
+    term_months: int
+    start_date: dt.date
+    payoff_amount: Decimal
+    plans: tuple[PlanView, ...]  # the active plan first, then earlier ones, newest first
+    history: tuple[NegotiationRecord, ...]
+
+    @property
+    def active_plan(self) -> PlanView | None:
+        return next((p for p in self.plans if p.status == "active"), None)

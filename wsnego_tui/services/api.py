@@ -20,6 +20,7 @@ from wsnego_tui.core.policy import DEFAULT_POLICY, Policy
 from wsnego_tui.core.views import (
     CustomerView,
     DatabaseState,
+    LoanDetail,
     LoanSummary,
     LoginOutcome,
     LoginResult,
@@ -192,6 +193,18 @@ class Services:
         with self._read() as s:
             loans = s.exec(select(Loan).where(Loan.customer_id == customer_id).order_by(Loan.id)).all()
             return [queries.loan_summary(s, loan, day, self.policy) for loan in loans]
+
+    def loan_detail(self, customer_id: int, loan_id: int) -> LoanDetail:
+        """A loan of this customer with every plan and its history. Another customer's loan is
+        reported exactly like a loan that does not exist."""
+        from wsnego_tui.store import queries
+        from wsnego_tui.store.models import Loan
+
+        with self._read() as s:
+            loan = s.get(Loan, loan_id)
+            if loan is None or loan.customer_id != customer_id:
+                raise ServiceError("no_loan", "no such loan")
+            return queries.loan_detail(s, loan, today(self.clock), self.policy)
 
     def pay(self, loan_id: int, amount: Decimal, idempotency_key: str, *, actor: str) -> PaymentReceipt:
         """Apply a payment to a loan's active plan (overdue first, oldest first; penalty →

@@ -17,7 +17,16 @@ from wsnego_tui.core.ledger import InstallmentState, allocate, position
 from wsnego_tui.core.lifecycle import OPEN_STATUSES
 from wsnego_tui.core.policy import Policy
 from wsnego_tui.core.schedule import Rate
-from wsnego_tui.core.views import LoanStatus, LoanSummary, PaymentReceipt
+from wsnego_tui.core.views import (
+    InstallmentStatus,
+    InstallmentView,
+    LoanDetail,
+    LoanStatus,
+    LoanSummary,
+    NegotiationRecord,
+    PaymentReceipt,
+    PlanView,
+)
 from wsnego_tui.store.models import Application, Installment, Loan, LoanProduct, Payment, ScheduleVersion
 
 ZERO = Decimal("0.00")
@@ -187,3 +196,98 @@ def apply_payment(
     session.add(payment)
     session.flush()
     return _receipt(payment, loan.loan_no, replayed=False)
+
+
+def loan_detail(session: Session, loan: Loan, today: dt.date, policy: Policy) -> LoanDetail:
+    """Everything the loan detail screen shows: every plan with its rows marked, the history."""
+    assert loan.id is not None
+    product = session.get(LoanProduct, loan.product_id)
+    assert product is not None
+    versions = session.exec(
+        select(ScheduleVersion).where(ScheduleVersion.loan_id == loan.id).order_by(ScheduleVersion.seq.desc())  # type: ignore[union-attr]
+    ).all()
+    versions = sorted(versions, key=lambda v: (v.status != "active", -v.seq))
+    plans = []
+    payoff = ZERO
+    for version in versions:
+        assert version.id is not None
+        rate = Rate.annual(version.annual_rate)
+        rows = installments_of(session, version.id)
+        states = [state_of(r) for r in rows]
+        active = version.status == "active"
+        if active:
+            payoff = position(states, rate, today, policy.penalty_multiplier).payoff_amount
+        plans.append(
+            PlanView(
+                seq=version.seq,
+                origin=version.origin,
+                status=version.status,
+                principal=version.principal,
+                annual_rate_pct=version.annual_rate,
+                method=version.method,
+                months=version.months,
+                grace_months=version.grace_months,
+                grace_kind=version.grace_kind,
+                start_date=version.start_date,
+                closed_at=version.closed_at,
+                installments=tuple(_installment_views(rows, states, rate, today, policy, active)),
+            )
+        )
+    history = session.exec(
+        select(Application).where(Application.loan_id == loan.id, Application.status != "draft").order_by(Application.id)  # type: ignore[arg-type]
+    ).all()
+    return LoanDetail(
+        summary=loan_summary(session, loan, today, policy),
+        annual_rate_pct=loan.annual_rate,
+        rate_basis=product.rate_basis,
+        quoted_rate_pct=product.quoted_rate,
+        term_months=loan.term_months,
+        start_date=loan.start_date,
+        payoff_amount=payoff,
+        plans=tuple(plans),
+        history=tuple(
+            NegotiationRecord(
+                application_id=a.id,  # type: ignore[arg-type]
+                kind=a.kind,
+                status=a.status,
+                created_at=a.created_at,
+                submitted_at=a.submitted_at,
+                decided_at=a.decided_at,
+            )
+            for a in history
+        ),
+    )
+
+
+def _installment_views(rows, states, rate, today, policy, active):  # type: ignore[no-untyped-def]
+    multiplier = policy.penalty_multiplier
+    next_seen = False
+    for row, st in zip(rows, states, strict=True):
+        penalty = st.penalty_due(today, rate, multiplier) if active else ZERO
+        if st.is_settled:
+            status = InstallmentStatus.PAID
+        elif not active:
+            status = InstallmentStatus.REPLACED
+        elif st.is_overdue(today):
+            status = InstallmentStatus.OVERDUE
+        elif not next_seen:
+            status = InstallmentStatus.DUE
+            next_seen = True
+        elif st.paid_principal or st.paid_interest:
+            status = InstallmentStatus.PARTIAL
+        else:
+            status = InstallmentStatus.UPCOMING
+        paid = row.paid_principal + row.paid_interest + row.paid_penalty
+        yield InstallmentView(
+            period=row.period,
+            due_date=row.due_date,
+            payment=row.payment,
+            interest=row.interest,
+            principal=row.principal,
+            balance=row.balance,
+            capitalised=row.capitalised,
+            paid=paid,
+            penalty_due=penalty,
+            amount_due=(st.unpaid_principal + st.unpaid_interest + penalty) if active else ZERO,
+            status=status,
+        )
