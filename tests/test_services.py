@@ -166,3 +166,29 @@ def test_paying_everything_closes_the_loan(demo_services, clock) -> None:
         assert s.get(Loan, loan.loan_id).status == "closed"
     with pytest.raises(ServiceError):
         demo_services.pay(loan.loan_id, Decimal("1.00"), "after-close", actor="test")
+
+
+# -- loan detail ------------------------------------------------------------------------------
+
+
+def test_loan_detail_shows_the_active_plan_first_and_marks_every_row(demo_services) -> None:
+    from wsnego_tui.core.views import InstallmentStatus as S
+
+    customer = _customer_id(demo_services, "80000002")
+    loan = demo_services.loans_of(customer)[0]
+    detail = demo_services.loan_detail(customer, loan.loan_id)
+    active, original = detail.plans
+    assert (active.origin, active.status, original.origin, original.status) == ("first", "active", "original", "closed")
+    assert [i.status for i in active.installments[:6]] == [S.PAID, S.PAID, S.PAID, S.OVERDUE, S.DUE, S.UPCOMING]
+    assert {i.status for i in original.installments} == {S.PAID, S.REPLACED}
+    assert [(h.kind, h.status) for h in detail.history] == [("first", "plan_active")]
+    overdue = [i for i in active.installments if i.status == S.OVERDUE]
+    assert sum(i.amount_due for i in overdue) == loan.overdue_total
+    assert detail.payoff_amount == sum(i.amount_due for i in active.installments)
+
+
+def test_a_customer_cannot_open_another_customers_loan(demo_services) -> None:
+    someone_else = demo_services.loans_of(_customer_id(demo_services, "80000001"))[0]
+    with pytest.raises(ServiceError) as refused:
+        demo_services.loan_detail(_customer_id(demo_services, "80000005"), someone_else.loan_id)
+    assert refused.value.code == "no_loan"
