@@ -68,6 +68,19 @@ class Settings:
     def is_embedded_sqlite(self) -> bool:
         return self.db_url.startswith("sqlite")
 
+    @property
+    def proof_roots(self) -> tuple[Path, ...]:
+        """The folders proof files may be picked from: the kiosk's inbox (where the branch
+        scanner writes) in kiosk mode, the user's home otherwise; `proof_folders` in
+        config.toml replaces the default outside kiosk mode."""
+        if self.kiosk:
+            inbox = self.extra.get("kiosk_inbox")
+            return (Path(str(inbox)).expanduser(),) if inbox else (self.paths.data_dir / "inbox",)
+        folders = self.extra.get("proof_folders")
+        if isinstance(folders, list) and folders:
+            return tuple(Path(str(f)).expanduser() for f in folders)
+        return (Path.home(),)
+
     def with_lang(self, lang: str) -> "Settings":
         return replace(self, lang=check_lang(lang))
 

@@ -9,6 +9,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wsnego_tui.core.application_form import FormFields
 
 
 class LoanStatus(StrEnum):
@@ -162,3 +166,43 @@ class LoanDetail:
     @property
     def active_plan(self) -> PlanView | None:
         return next((p for p in self.plans if p.status == "active"), None)
+
+
+@dataclass(frozen=True)
+class ProofView:
+    id: int
+    kind: str
+    original_name: str
+    sha256: str
+    size_bytes: int
+    media_type: str
+    added_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    status: str
+    at: dt.datetime
+    actor: str
+    note: str
+    deadline_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    """A negotiation application as its owner sees it: the form, the proofs, where it stands."""
+
+    id: int
+    loan_id: int
+    loan_no: str
+    kind: str
+    status: str
+    form: "FormFields"
+    proofs: tuple[ProofView, ...]
+    events: tuple[TimelineEvent, ...]
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_at: dt.datetime | None
+    deadline_at: dt.datetime | None
+    missing_proofs: tuple[str, ...]

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from wsnego_tui.config import Settings
+from wsnego_tui.core.application_form import FormFields
 from wsnego_tui.core.clock import Clock, SystemClock, today
+from wsnego_tui.core.lifecycle import ApplicationKind
 from wsnego_tui.core.pins import UNKNOWN_CUSTOMER_HASH, is_well_formed_pin, verify_pin
 from wsnego_tui.core.policy import DEFAULT_POLICY, Policy
+from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.views import (
     CustomerView,
+    ApplicationView,
     DatabaseState,
     LoanDetail,
     LoanSummary,
@@ -42,9 +47,12 @@ class SchemaOutdated(RuntimeError):
 class ServiceError(Exception):
     """A use case refused: the message is for the user, `code` for translations and tests."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, fields: dict | None = None) -> None:  # type: ignore[type-arg]
         super().__init__(message)
         self.code = code
+        self.fields = fields or {}
+        """Form errors by field name (core.application_form.FieldError), when the refusal is
+        about what was entered."""
 
 
 class Services:
@@ -205,6 +213,118 @@ class Services:
             if loan is None or loan.customer_id != customer_id:
                 raise ServiceError("no_loan", "no such loan")
             return queries.loan_detail(s, loan, today(self.clock), self.policy)
+
+    # -- applications -----------------------------------------------------------------------
+
+    def _application_call(self, customer_id: int, application_id: int, change) -> ApplicationView:  # type: ignore[no-untyped-def]
+        """Run `change(session, row)` on the customer's application under the write lock and
+        return the application as it then stands."""
+        from wsnego_tui.store import applications as apps
+
+        try:
+            with self._write() as s:
+                row = apps.load_for_update(s, customer_id, application_id)
+                change(s, row)
+                s.flush()
+                return apps.to_view(s, row)
+        except apps.ApplicationRefused as exc:
+            raise ServiceError(exc.code, str(exc), exc.fields) from None
+
+    def start_application(self, customer_id: int, loan_id: int, kind: ApplicationKind) -> ApplicationView:
+        """The draft for this loan and kind: resumed if one was started, else a new one."""
+        from wsnego_tui.store import applications as apps
+
+        try:
+            with self._write() as s:
+                row = apps.start(s, customer_id, loan_id, kind, self.clock.now())
+                return apps.to_view(s, row)
+        except apps.ApplicationRefused as exc:
+            raise ServiceError(exc.code, str(exc)) from None
+
+    def application(self, customer_id: int, application_id: int) -> ApplicationView:
+        from wsnego_tui.store import applications as apps
+
+        try:
+            with self._read() as s:
+                return apps.to_view(s, apps.load(s, customer_id, application_id))
+        except apps.ApplicationRefused as exc:
+            raise ServiceError(exc.code, str(exc)) from None
+
+    def save_application_form(
+        self, customer_id: int, application_id: int, form: FormFields, *, version: int | None
+    ) -> ApplicationView:
+        """Save the draft's form; a field that breaks a rule is refused and nothing is saved."""
+        from wsnego_tui.store import applications as apps
+
+        now, day = self.clock.now(), today(self.clock)
+        return self._application_call(
+            customer_id, application_id,
+            lambda s, row: apps.save_form(s, row, form, version=version, now=now, policy=self.policy, today=day),
+        )
+
+    def attach_proof(self, customer_id: int, application_id: int, kind: ProofKind, path: Path) -> ApplicationView:
+        """Check the file, copy it into the proof store, and attach it."""
+        from wsnego_tui.services.proof_files import ProofRejected, ingest
+        from wsnego_tui.store import applications as apps
+
+        self.application(customer_id, application_id)  # refuse early for a foreign application
+        try:
+            stored = ingest(
+                path,
+                allowed_roots=self.settings.proof_roots,
+                store_dir=self.settings.paths.proofs_dir,
+                max_bytes=self.policy.proof_max_bytes,
+            )
+        except ProofRejected as exc:
+            raise ServiceError(exc.code, str(exc)) from None
+        now = self.clock.now()
+
+        def change(s, row):  # type: ignore[no-untyped-def]
+            apps.attach_proof(
+                s, row, kind=kind, sha256=stored.sha256, size_bytes=stored.size_bytes,
+                media_type=stored.media_type, original_name=stored.original_name, now=now, policy=self.policy,
+            )
+            self._audit(s, f"customer:{customer_id}", "proof.attach", f"application:{row.id}",
+                        kind=kind, sha256=stored.sha256, size=stored.size_bytes)
+
+        return self._application_call(customer_id, application_id, change)
+
+    def remove_proof(self, customer_id: int, application_id: int, proof_id: int) -> ApplicationView:
+        from wsnego_tui.store import applications as apps
+
+        now = self.clock.now()
+        return self._application_call(
+            customer_id, application_id, lambda s, row: apps.remove_proof(s, row, proof_id, now)
+        )
+
+    def submit_application(
+        self, customer_id: int, application_id: int, *, version: int | None, idempotency_key: str
+    ) -> ApplicationView:
+        """Submit for review. Refused, naming what is missing, until the form is complete and
+        the required proofs are attached; pressing it twice submits once."""
+        from wsnego_tui.store import applications as apps
+
+        now, day = self.clock.now(), today(self.clock)
+
+        def change(s, row):  # type: ignore[no-untyped-def]
+            before = row.status
+            apps.submit(s, row, version=version, now=now, policy=self.policy, today=day, idempotency_key=idempotency_key)
+            if row.status != before:
+                self._audit(s, f"customer:{customer_id}", "application.submit", f"application:{row.id}",
+                            kind=row.kind, income=row.monthly_income, expenses=row.essential_expenses)
+
+        return self._application_call(customer_id, application_id, change)
+
+    def withdraw_application(self, customer_id: int, application_id: int) -> ApplicationView:
+        from wsnego_tui.store import applications as apps
+
+        now = self.clock.now()
+
+        def change(s, row):  # type: ignore[no-untyped-def]
+            apps.withdraw(s, row, now=now)
+            self._audit(s, f"customer:{customer_id}", "application.withdraw", f"application:{row.id}")
+
+        return self._application_call(customer_id, application_id, change)
 
     def pay(self, loan_id: int, amount: Decimal, idempotency_key: str, *, actor: str) -> PaymentReceipt:
         """Apply a payment to a loan's active plan (overdue first, oldest first; penalty →
