@@ -308,6 +308,40 @@ class StatusEvent(SQLModel, table=True):
     actor: str = Field(sa_column=Column(String(32), nullable=False))
     note: str = Field(default="", sa_column=Column(Text, nullable=False))
     deadline_at: dt.datetime | None = instant("deadline_at", nullable=True)
+    reason: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    """A stable code for why (a rule id, a missing proof kind), phrased by the UI."""
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    """JSON parameters for the reason (amounts as strings), e.g. {"missing": ["income"]}."""
+
+
+class Notification(SQLModel, table=True):
+    """A message from the bank in the borrower's inbox (消息). The text is not stored: the UI
+    phrases it in the reader's language from `kind` and the JSON `params`."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        CheckConstraint(
+            _in("kind", [
+                "materials_requested", "offer_ready", "rejected", "expired", "needs_officer",
+                "plan_active", "installment_due", "plan_broken", "settled",
+            ]),
+            name="notification_kind",
+        ),
+        Index("notification_inbox", "customer_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(sa_column=Column(ForeignKey("customer.id"), nullable=False))
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    loan_id: int | None = Field(default=None, sa_column=Column(ForeignKey("loan.id"), nullable=True))
+    application_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("application.id"), nullable=True)
+    )
+    params: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = instant("created_at")
+    read_at: dt.datetime | None = instant("read_at", nullable=True)
+    dedupe_key: str | None = Field(default=None, sa_column=Column(String(96), nullable=True, unique=True))
+    """Set for reminders that must be sent once (e.g. one 'due soon' per installment)."""
 
 
 class Payment(SQLModel, table=True):
