@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from wsnego_tui.core.proofs import ProofKind, missing_kinds, sniff_media_type
+from wsnego_tui.core.eligibility import missing_proofs
 from wsnego_tui.core.lifecycle import ApplicationKind
+from wsnego_tui.core.policy import DEFAULT_POLICY
+from wsnego_tui.core.proofs import ProofKind, sniff_media_type
 from wsnego_tui.services.proof_files import ProofRejected, ingest, stored_path
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -127,6 +129,6 @@ def test_control_and_bidi_characters_are_removed_from_the_stored_name(home: Path
 
 
 def test_each_kind_of_application_names_the_proofs_it_still_needs() -> None:
-    assert missing_kinds(ApplicationKind.SECOND, {ProofKind.INCOME}) == [ProofKind.EXPENSE]
-    assert missing_kinds(ApplicationKind.SETTLEMENT, set()) == [ProofKind.FUNDS]
-    assert missing_kinds(ApplicationKind.SECOND, {ProofKind.INCOME, ProofKind.EXPENSE}) == []
+    assert missing_proofs(ApplicationKind.SECOND, {ProofKind.INCOME}, DEFAULT_POLICY) == (ProofKind.EXPENSE,)
+    assert missing_proofs(ApplicationKind.SETTLEMENT, (), DEFAULT_POLICY) == (ProofKind.FUNDS,)
+    assert missing_proofs(ApplicationKind.SECOND, {"income", "expense"}, DEFAULT_POLICY) == ()

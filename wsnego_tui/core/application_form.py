@@ -18,7 +18,6 @@ from wsnego_tui.core.lifecycle import ApplicationKind
 from wsnego_tui.core.policy import Policy
 from wsnego_tui.core.schedule import GraceKind
 
-HARDSHIP_CATEGORIES = ("income_drop", "job_loss", "illness", "business_failure", "family_emergency", "other")
 HARDSHIP_TEXT_MAX = 500
 MAX_MONTHLY_AMOUNT = Decimal("9999999.99")
 SETTLEMENT_DATE_WINDOW_DAYS = 30
@@ -71,7 +70,7 @@ def _err(code: str, **params: object) -> FieldError:
 def check_fields(kind: ApplicationKind, f: FormFields, policy: Policy, today: dt.date) -> dict[str, FieldError]:
     """Errors in the values present (a draft may be incomplete, never wrong)."""
     errors: dict[str, FieldError] = {}
-    if f.hardship_category is not None and f.hardship_category not in HARDSHIP_CATEGORIES:
+    if f.hardship_category is not None and f.hardship_category not in policy.hardship_categories:
         errors["hardship_category"] = _err("unknown_choice")
     if len(f.hardship_text) > HARDSHIP_TEXT_MAX:
         errors["hardship_text"] = _err("too_long", limit=HARDSHIP_TEXT_MAX)

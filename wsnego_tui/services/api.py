@@ -19,7 +19,7 @@ from wsnego_tui.core.application_form import FormFields
 from wsnego_tui.core.clock import Clock, SystemClock, today
 from wsnego_tui.core.lifecycle import ApplicationKind
 from wsnego_tui.core.pins import UNKNOWN_CUSTOMER_HASH, is_well_formed_pin, verify_pin
-from wsnego_tui.core.policy import DEFAULT_POLICY, Policy
+from wsnego_tui.core.policy import DEFAULT_POLICY, Policy, load_policy
 from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.views import (
     CustomerView,
@@ -59,6 +59,8 @@ class Services:
     def __init__(self, settings: Settings, clock: Clock | None = None, policy: Policy | None = None) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
+        if policy is None and settings.policy_file is not None:
+            policy = load_policy(settings.policy_file)  # PolicyError names the file and the key
         self.policy = policy or DEFAULT_POLICY
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
@@ -226,7 +228,7 @@ class Services:
                 row = apps.load_for_update(s, customer_id, application_id)
                 change(s, row)
                 s.flush()
-                return apps.to_view(s, row)
+                return apps.to_view(s, row, self.policy)
         except apps.ApplicationRefused as exc:
             raise ServiceError(exc.code, str(exc), exc.fields) from None
 
@@ -237,7 +239,7 @@ class Services:
         try:
             with self._write() as s:
                 row = apps.start(s, customer_id, loan_id, kind, self.clock.now())
-                return apps.to_view(s, row)
+                return apps.to_view(s, row, self.policy)
         except apps.ApplicationRefused as exc:
             raise ServiceError(exc.code, str(exc)) from None
 
@@ -246,7 +248,7 @@ class Services:
 
         try:
             with self._read() as s:
-                return apps.to_view(s, apps.load(s, customer_id, application_id))
+                return apps.to_view(s, apps.load(s, customer_id, application_id), self.policy)
         except apps.ApplicationRefused as exc:
             raise ServiceError(exc.code, str(exc)) from None
 

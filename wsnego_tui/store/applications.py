@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 from wsnego_tui.core.application_form import FormFields, check_fields, check_for_submission
 from wsnego_tui.core.lifecycle import OPEN_STATUSES, ApplicationKind, ApplicationStatus, check_transition
 from wsnego_tui.core.policy import Policy
-from wsnego_tui.core.proofs import ProofKind, missing_kinds
+from wsnego_tui.core.eligibility import missing_proofs
+from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.text import strip_unsafe
 from wsnego_tui.core.views import ApplicationView, ProofView, TimelineEvent
 from wsnego_tui.store.models import Application, Loan, Proof, StatusEvent
@@ -182,7 +183,7 @@ def submit(
     errors = check_for_submission(kind, form_of(row), policy, today)
     if errors:
         raise ApplicationRefused("invalid", "some fields are missing or not valid", errors)
-    missing = missing_kinds(kind, {ProofKind(p.kind) for p in proofs_of(session, row.id)})  # type: ignore[arg-type]
+    missing = missing_proofs(kind, (p.kind for p in proofs_of(session, row.id)), policy)  # type: ignore[arg-type]
     if missing:
         raise ApplicationRefused("missing_proofs", "required proofs are missing: " + ", ".join(missing))
     row.idempotency_key = idempotency_key
@@ -197,7 +198,7 @@ def withdraw(session: Session, row: Application, *, now: dt.datetime) -> None:
     record_status(session, row, ApplicationStatus.WITHDRAWN, actor="customer", now=now)
 
 
-def to_view(session: Session, row: Application) -> ApplicationView:
+def to_view(session: Session, row: Application, policy: Policy) -> ApplicationView:
     assert row.id is not None
     loan = session.get(Loan, row.loan_id)
     assert loan is not None
@@ -223,5 +224,5 @@ def to_view(session: Session, row: Application) -> ApplicationView:
         updated_at=row.updated_at,
         submitted_at=row.submitted_at,
         deadline_at=row.deadline_at,
-        missing_proofs=tuple(missing_kinds(kind, {ProofKind(p.kind) for p in proofs})),
+        missing_proofs=tuple(str(k) for k in missing_proofs(kind, (p.kind for p in proofs), policy)),
     )
