@@ -152,3 +152,23 @@ def allocate(
         if any(parts):
             allocations.append(Allocation(inst.period, *parts, penalty_accrued=accrued))
     return AllocationPlan(amount, tuple(allocations), left)
+
+
+def plan_outcome(
+    installments: Sequence[InstallmentState], today: dt.date, *, consecutive_missed: int, days_late: int
+) -> str | None:
+    """"completed" when every installment is paid; "broken" when `consecutive_missed`
+    installments in a row are overdue or one is `days_late` days late (DESIGN §2); else None."""
+    if all(i.is_settled for i in installments):
+        return "completed"
+    run = longest = late = 0
+    for inst in sorted(installments, key=lambda i: (i.due_date, i.period)):
+        if inst.is_overdue(today):
+            run += 1
+            late = max(late, (today - inst.due_date).days)
+        else:
+            run = 0
+        longest = max(longest, run)
+    if longest >= consecutive_missed or late >= days_late:
+        return "broken"
+    return None

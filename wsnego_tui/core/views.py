@@ -6,7 +6,7 @@ Screens never see ORM rows: everything they show arrives as one of these. Pure: 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -186,6 +186,8 @@ class TimelineEvent:
     actor: str
     note: str
     deadline_at: dt.datetime | None
+    reason: str | None = None
+    detail: dict[str, object] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -206,3 +208,65 @@ class ApplicationView:
     submitted_at: dt.datetime | None
     deadline_at: dt.datetime | None
     missing_proofs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OfferView:
+    """One offer (协商方案) with the schedule it would put in place."""
+
+    id: int
+    kind: str
+    label: str
+    status: str
+    principal: Decimal
+    installment: Decimal
+    months: int
+    grace_months: int
+    grace_kind: str | None
+    start_date: dt.date
+    end_date: dt.date
+    total_payment: Decimal
+    total_interest: Decimal
+    waived_penalty: Decimal
+    waived_interest: Decimal
+    down_payment: Decimal
+    capitalised_arrears: Decimal
+    annual_rate_pct: Decimal
+    apr_nominal_pct: Decimal
+    apr_effective_pct: Decimal
+    expires_at: dt.datetime | None
+    rows: tuple["ScheduleRowView", ...]
+
+
+@dataclass(frozen=True)
+class ScheduleRowView:
+    period: int
+    due_date: dt.date
+    payment: Decimal
+    interest: Decimal
+    principal: Decimal
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class CurrentPlanView:
+    """The plan an offer would replace, from today on: what is still to pay on it."""
+
+    installment: Decimal | None
+    remaining_months: int
+    end_date: dt.date | None
+    total_payment: Decimal
+    total_interest: Decimal
+    overdue_total: Decimal
+    rows: tuple[ScheduleRowView, ...]
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    kind: str
+    loan_id: int | None
+    application_id: int | None
+    params: dict[str, object]
+    created_at: dt.datetime
+    read: bool

@@ -24,11 +24,14 @@ from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.views import (
     CustomerView,
     ApplicationView,
+    CurrentPlanView,
     DatabaseState,
     LoanDetail,
     LoanSummary,
     LoginOutcome,
     LoginResult,
+    NotificationView,
+    OfferView,
     PaymentReceipt,
 )
 
@@ -199,6 +202,7 @@ class Services:
         from wsnego_tui.store import queries
         from wsnego_tui.store.models import Loan
 
+        self.catch_up(customer_id)
         day = today(self.clock)
         with self._read() as s:
             loans = s.exec(select(Loan).where(Loan.customer_id == customer_id).order_by(Loan.id)).all()
@@ -328,6 +332,194 @@ class Services:
 
         return self._application_call(customer_id, application_id, change)
 
+    # -- review, offers, agreement --------------------------------------------------------------
+
+    def catch_up(self, customer_id: int | None = None) -> int:
+        """Do the automatic work that has fallen due (reviews, deadlines, plans completed or
+        broken), for one customer or for everyone. Every read of a customer's loans or
+        applications calls it first, so whichever process looks next does the work, once.
+        Returns how many applications or plans were moved on."""
+        from wsnego_tui.store import review_flow as rf
+        from wsnego_tui.store.models import Loan
+
+        now, day = self.clock.now(), today(self.clock)
+        with self._read() as s:
+            due = rf.due_application_ids(s, now, self.policy, customer_id=customer_id)
+            plans = rf.loans_with_plan_news(s, customer_id, day, self.policy)
+        if not due and not plans:
+            return 0
+        moved = 0
+        with self._write() as s:
+            for application_id in due:
+                if rf.advance(s, application_id, now, day, self.policy):
+                    moved += 1
+                    self._audit(s, "engine", "application.advance", f"application:{application_id}")
+            for loan_id in plans:
+                loan = s.get(Loan, loan_id)
+                assert loan is not None
+                before = loan.status
+                rf.settle_plan_outcome(s, loan, day, now, self.policy)
+                moved += 1
+                self._audit(s, "engine", "plan.outcome", f"loan:{loan.loan_no}", before=before, after=loan.status)
+        return moved
+
+    def eligibility(self, customer_id: int, loan_id: int):  # type: ignore[no-untyped-def]
+        """The negotiation kinds this loan may use now, each with its checklist
+        (core.eligibility.Eligibility by kind)."""
+        from wsnego_tui.core.eligibility import eligibility
+        from wsnego_tui.store import review_flow as rf
+        from wsnego_tui.store.models import Loan
+
+        self.catch_up(customer_id)
+        with self._read() as s:
+            loan = s.get(Loan, loan_id)
+            if loan is None or loan.customer_id != customer_id:
+                raise ServiceError("no_loan", "no such loan")
+            return eligibility(rf.loan_facts(s, loan, today(self.clock), self.policy), self.policy)
+
+    def applications_of(self, customer_id: int, loan_id: int | None = None) -> list[ApplicationView]:
+        """The customer's applications (drafts included), newest first."""
+        from sqlmodel import select
+
+        from wsnego_tui.store import applications as apps
+        from wsnego_tui.store.models import Application
+
+        self.catch_up(customer_id)
+        with self._read() as s:
+            query = select(Application).where(Application.customer_id == customer_id)
+            if loan_id is not None:
+                query = query.where(Application.loan_id == loan_id)
+            rows = s.exec(query.order_by(Application.id.desc())).all()  # type: ignore[union-attr]
+            return [apps.to_view(s, row, self.policy) for row in rows]
+
+    def offers(self, customer_id: int, application_id: int) -> tuple[CurrentPlanView, list[OfferView]]:
+        """The plan in force and every offer on the application, each with its full schedule."""
+        from wsnego_tui.store import applications as apps
+        from wsnego_tui.store import offers as offer_views
+
+        self.catch_up(customer_id)
+        try:
+            with self._read() as s:
+                row = apps.load(s, customer_id, application_id)
+                return offer_views.current_plan(s, row.loan_id, today(self.clock), self.policy), offer_views.offers_of(s, row)
+        except apps.ApplicationRefused as exc:
+            raise ServiceError(exc.code, str(exc)) from None
+
+    def answer_materials(self, customer_id: int, application_id: int, *, version: int | None) -> ApplicationView:
+        """Send the requested materials back: the application is reviewed again at once."""
+        from wsnego_tui.core.eligibility import missing_proofs
+        from wsnego_tui.store import applications as apps
+        from wsnego_tui.store import review_flow as rf
+
+        now, day = self.clock.now(), today(self.clock)
+
+        def change(s, row):  # type: ignore[no-untyped-def]
+            if row.status != "materials_requested":
+                raise apps.ApplicationRefused("not_requested", "no materials were requested")
+            if version is not None and row.version != version:
+                raise apps.ApplicationRefused("changed", "the application was changed elsewhere")
+            still = missing_proofs(ApplicationKind(row.kind), (p.kind for p in apps.proofs_of(s, row.id)), self.policy)
+            if still:
+                raise apps.ApplicationRefused("missing_proofs", "required proofs are missing: " + ", ".join(still))
+            apps.record_status(s, row, "under_review", actor="customer", now=now,
+                               deadline_at=row.submitted_at + dt.timedelta(days=self.policy.bank_decision_days))
+            rf.run_engine(s, row, now, day, self.policy)
+            self._audit(s, f"customer:{customer_id}", "application.materials", f"application:{row.id}")
+
+        return self._application_call(customer_id, application_id, change)
+
+    def accept_offer(
+        self, customer_id: int, application_id: int, offer_id: int, *, pin: str, last4: str
+    ) -> ApplicationView:
+        """Confirm the agreement (确认协商协议): the last four digits of the customer number and
+        the PIN again, then one transaction replaces the plan — or nothing changes. A wrong PIN
+        counts towards the lock-out like a wrong log-in."""
+        from sqlmodel import select
+
+        from wsnego_tui.store import applications as apps
+        from wsnego_tui.store import review_flow as rf
+        from wsnego_tui.store.models import Customer
+
+        self.catch_up(customer_id)
+        now, day = self.clock.now(), today(self.clock)
+        with self._write() as s:
+            customer = s.exec(select(Customer).where(Customer.id == customer_id).with_for_update()).one()
+            if last4 != customer.customer_no[-4:]:
+                raise ServiceError("last4", "the last four digits of the customer number do not match")
+            if customer.locked_until is not None and customer.locked_until > now:
+                raise ServiceError("locked", "too many wrong PINs; try again later")
+            if not (is_well_formed_pin(pin) and verify_pin(pin, customer.pin_hash)):
+                customer.failed_logins += 1
+                if customer.failed_logins >= MAX_LOGIN_FAILURES:
+                    customer.locked_until = now + LOCKOUT
+                    customer.failed_logins = 0
+                s.add(customer)
+                self._audit(s, f"customer:{customer_id}", "agreement.pin_rejected", f"application:{application_id}")
+                # commit the counter; the refusal is raised after the transaction
+                refused = ServiceError("pin", "the PIN is not correct")
+            else:
+                refused = None
+        if refused is not None:
+            raise refused
+
+        def change(s, row):  # type: ignore[no-untyped-def]
+            before = self._plan_figures(s, row.loan_id)
+            offer = rf.accept(s, row, offer_id, now=now, today=day, policy=self.policy)
+            self._audit(s, f"customer:{customer_id}", "agreement.accept", f"application:{row.id}",
+                        offer=offer.id, kind=offer.kind, before=before,
+                        after={"principal": offer.principal, "installment": offer.installment,
+                               "months": offer.months, "total_payment": offer.total_payment,
+                               "waived_penalty": offer.waived_penalty, "waived_interest": offer.waived_interest})
+
+        return self._application_call(customer_id, application_id, change)
+
+    def _plan_figures(self, s, loan_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+        from wsnego_tui.store import offers as offer_views
+
+        plan = offer_views.current_plan(s, loan_id, today(self.clock), self.policy)
+        return {"installment": plan.installment, "months": plan.remaining_months, "total_payment": plan.total_payment}
+
+    def decline_offers(self, customer_id: int, application_id: int) -> ApplicationView:
+        from wsnego_tui.store import review_flow as rf
+
+        now = self.clock.now()
+
+        def change(s, row):  # type: ignore[no-untyped-def]
+            rf.decline(s, row, now=now)
+            self._audit(s, f"customer:{customer_id}", "agreement.decline", f"application:{row.id}")
+
+        return self._application_call(customer_id, application_id, change)
+
+    def inbox(self, customer_id: int) -> list[NotificationView]:
+        """The customer's messages from the bank, newest first."""
+        import json
+
+        from sqlmodel import select
+
+        from wsnego_tui.store.models import Notification
+
+        self.catch_up(customer_id)
+        with self._read() as s:
+            rows = s.exec(
+                select(Notification).where(Notification.customer_id == customer_id)
+                .order_by(Notification.created_at.desc(), Notification.id.desc())  # type: ignore[union-attr]
+            ).all()
+            return [
+                NotificationView(r.id, r.kind, r.loan_id, r.application_id, json.loads(r.params), r.created_at, r.read_at is not None)  # type: ignore[arg-type]
+                for r in rows
+            ]
+
+    def mark_read(self, customer_id: int, notification_id: int) -> None:
+        from wsnego_tui.store.models import Notification
+
+        with self._write() as s:
+            row = s.get(Notification, notification_id)
+            if row is None or row.customer_id != customer_id:
+                raise ServiceError("no_notification", "no such message")
+            if row.read_at is None:
+                row.read_at = self.clock.now()
+                s.add(row)
+
     def pay(self, loan_id: int, amount: Decimal, idempotency_key: str, *, actor: str) -> PaymentReceipt:
         """Apply a payment to a loan's active plan (overdue first, oldest first; penalty →
         interest → principal). The same idempotency key never pays twice: the first receipt
@@ -344,6 +536,12 @@ class Services:
                 receipt = queries.apply_payment(
                     s, loan_id, amount, idempotency_key, today(self.clock), self.clock.now(), self.policy
                 )
+                from wsnego_tui.store import review_flow as rf
+                from wsnego_tui.store.models import Loan
+
+                loan = s.get(Loan, loan_id)
+                assert loan is not None
+                rf.settle_plan_outcome(s, loan, today(self.clock), self.clock.now(), self.policy)
                 self._audit(
                     s, actor, "payment", f"loan:{receipt.loan_no}",
                     receipt=receipt.receipt_no, amount=receipt.amount, to_penalty=receipt.to_penalty,

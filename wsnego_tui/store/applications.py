@@ -9,6 +9,7 @@ status event. No textual, no rich.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlmodel import Session, select
 
@@ -71,6 +72,8 @@ def record_status(
     now: dt.datetime,
     note: str = "",
     deadline_at: dt.datetime | None = None,
+    reason: str | None = None,
+    detail: dict[str, object] | None = None,
 ) -> None:
     check_transition(ApplicationStatus(row.status), status)
     row.status = status
@@ -79,7 +82,11 @@ def record_status(
     row.version += 1
     session.add(row)
     session.add(
-        StatusEvent(application_id=row.id, status=status, at=now, actor=actor, note=note, deadline_at=deadline_at)  # type: ignore[arg-type]
+        StatusEvent(
+            application_id=row.id,  # type: ignore[arg-type]
+            status=status, at=now, actor=actor, note=note, deadline_at=deadline_at, reason=reason,
+            detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str),
+        )
     )
 
 
@@ -218,7 +225,7 @@ def to_view(session: Session, row: Application, policy: Policy) -> ApplicationVi
             ProofView(p.id, p.kind, p.original_name, p.sha256, p.size_bytes, p.media_type, p.added_at)  # type: ignore[arg-type]
             for p in proofs
         ),
-        events=tuple(TimelineEvent(e.status, e.at, e.actor, e.note, e.deadline_at) for e in events),
+        events=tuple(TimelineEvent(e.status, e.at, e.actor, e.note, e.deadline_at, e.reason, json.loads(e.detail)) for e in events),
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,

@@ -239,6 +239,7 @@ class _Seeder:
                 application_id=application.id,  # type: ignore[arg-type]
                 kind=ApplicationKind.FIRST,
                 status="accepted",
+                label="as_requested",
                 principal=schedule.principal,
                 capitalised_arrears=pos.overdue_interest,
                 waived_penalty=pos.overdue_penalty,

@@ -272,6 +272,8 @@ class Offer(SQLModel, table=True):
     application_id: int = Field(sa_column=Column(ForeignKey("application.id"), nullable=False, index=True))
     kind: str = Field(sa_column=Column(String(16), nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))
+    label: str = Field(default="officer", sa_column=Column(String(24), nullable=False, server_default="officer"))
+    """Which plan this is: shortest_affordable, lowest_installment, grace_then_amortise, ..."""
     principal: Decimal = money("principal")
     capitalised_arrears: Decimal = money("capitalised_arrears", default=Decimal(0))
     waived_penalty: Decimal = money("waived_penalty", default=Decimal(0))

@@ -1,4 +1,5 @@
-"""The borrower's inbox (notification) and a reason code with JSON detail on status events.
+"""The borrower's inbox (notification), a reason code with JSON detail on status events, and
+which plan an offer is (offer.label).
 
 Revision ID: 0002
 Revises: 0001
@@ -41,8 +42,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('reason', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('detail', sa.Text(), server_default='{}', nullable=False))
 
+    with op.batch_alter_table('offer', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('label', sa.String(length=24), server_default='officer', nullable=False))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('offer', schema=None) as batch_op:
+        batch_op.drop_column('label')
+
     with op.batch_alter_table('status_event', schema=None) as batch_op:
         batch_op.drop_column('detail')
         batch_op.drop_column('reason')
