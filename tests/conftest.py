@@ -84,3 +84,16 @@ def demo_services(services):
     """Services on a database holding the demo data."""
     services.load_demo()
     return services
+
+
+@pytest.fixture
+def sqlite_demo_services(settings: Settings, clock: FixedClock):  # type: ignore[no-untyped-def]
+    """Services on the embedded SQLite database with the demo data (for the app's own tests,
+    which run the UI over it)."""
+    from wsnego_tui.services import Services
+
+    services = Services(settings, clock)
+    services.prepare()
+    services.load_demo()
+    yield services
+    services.close()

@@ -30,7 +30,29 @@ class Context:
             raise click.ClickException(str(exc)) from None
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose heavier subcommands are imported only when they are run (or listed by
+    --help), so that opening the app never pays for the calculator's command."""
+
+    lazy: dict[str, str] = {"schedule": "wsnego_tui.cli_schedule:schedule"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            import importlib
+
+            module, _, attr = self.lazy[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attr)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.option("--db", "db_url", metavar="URL", help="Database URL (default: SQLite in the data folder).")
 @click.option(
     "--home",
@@ -141,7 +163,3 @@ def redact_url(url: str) -> str:
 def main() -> None:
     cli(prog_name="wsnego-tui")
 
-
-from wsnego_tui.cli_schedule import schedule  # noqa: E402
-
-cli.add_command(schedule)

@@ -1,0 +1,115 @@
+"""The one way tests build the app: `make_app(settings, clock, lang=...)`.
+
+Every app test (pilot and snapshot) goes through it, so they all run on the temp home and
+database of the `settings` fixture, the fixed clock of the `clock` fixture, with no cursor
+blink and no animations, and with the app's real services unless a test passes its own.
+The helpers drive the common steps (wait for the database, log in) the same way everywhere.
+
+Never touches the developer's own folders, and never writes SQL: data comes from the services
+(demo data) or the store's own models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import DataTable, Input
+
+from wsnego_tui.app import WsnegoApp
+from wsnego_tui.config import Settings
+from wsnego_tui.core.clock import Clock
+
+if TYPE_CHECKING:
+    from wsnego_tui.services import Services
+
+SIZE = (100, 30)
+"""The terminal size of pilot and snapshot tests (DESIGN.md section 6)."""
+
+
+def make_app(
+    settings: Settings,
+    clock: Clock,
+    *,
+    lang: str = "zh",
+    services: Services | None = None,
+    demo: bool = True,
+    kiosk: bool = False,
+) -> WsnegoApp:
+    """The app on the test's temp database, at the fixed time, in `lang`, without motion.
+
+    `demo=True` (the default) starts it like `wsnego-tui --demo`: an empty database gets the
+    demo customers before the log-in screen is enabled."""
+    app = WsnegoApp(replace(settings, lang=lang, demo=demo, kiosk=kiosk), clock=clock, services=services)
+    app.animation_level = "none"
+    app.input_cursor_blink = False
+    return app
+
+
+async def settle(pilot: Pilot[int]) -> None:
+    """Let every worker finish and every message that follows be handled."""
+    app = pilot.app
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def wait_for_database(pilot: Pilot[int]) -> None:
+    """Until the start-up worker has opened (and, with demo, seeded) the database."""
+    await settle(pilot)
+    assert isinstance(pilot.app, WsnegoApp)
+    for _ in range(100):
+        if pilot.app.services is not None or pilot.app.database_notice is not None and pilot.app.database_notice.error:
+            break
+        await pilot.pause(0.05)
+    await settle(pilot)
+
+
+async def type_into(pilot: Pilot[int], selector: str, text: str) -> None:
+    """Replace the text of an Input by typing, as a person would."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    field.value = ""
+    await pilot.pause()
+    if text:
+        await pilot.press(*text)
+
+
+async def log_in(pilot: Pilot[int], customer_no: str, pin: str) -> None:
+    """Fill both fields, press Enter in the PIN field and wait for the answer (and for the
+    next screen's data). Tests about typing itself use `type_into`, key by key."""
+    screen = pilot.app.screen
+    screen.query_one("#customer-no", Input).value = customer_no
+    pin_field = screen.query_one("#pin", Input)
+    pin_field.value = pin
+    pin_field.focus()
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def text_of(widget: Widget) -> str:
+    """What a Static, Label or Button shows, as plain text."""
+    visual = widget.visual if hasattr(widget, "visual") else widget.render()
+    return visual.plain if hasattr(visual, "plain") else str(visual)
+
+
+def row_texts(table: DataTable[object]) -> list[list[str]]:
+    """Every row of a DataTable as the plain text of its cells."""
+    return [
+        [cell.plain if hasattr(cell, "plain") else str(cell) for cell in table.get_row_at(index)]
+        for index in range(table.row_count)
+    ]
+
+
+def footer_descriptions(app: App[object]) -> dict[str, str]:
+    """What the Footer offers now: key -> description of the bindings it shows."""
+    return {
+        key: active.binding.description
+        for key, active in app.screen.active_bindings.items()
+        if active.binding.show and active.enabled
+    }

@@ -1,0 +1,235 @@
+"""Step 1, logging in: validation, the services' answers, the remembered customer number."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from textual.widgets import DataTable, Input
+
+from app_factory import (
+    SIZE,
+    footer_descriptions,
+    log_in,
+    make_app,
+    row_texts,
+    settle,
+    text_of,
+    type_into,
+    wait_for_database,
+)
+from wsnego_tui.config import Settings
+from wsnego_tui.core.clock import FixedClock
+from wsnego_tui.i18n import format_money
+from wsnego_tui.screens.loans import LoansScreen
+from wsnego_tui.screens.login import LoginScreen, read_remembered_customer_no, remember_customer_no
+
+
+def login_status(app) -> str:  # type: ignore[no-untyped-def]
+    return text_of(app.screen.query_one("#login-status"))
+
+
+def field_message(app, field: str) -> str:  # type: ignore[no-untyped-def]
+    return text_of(app.screen.query_one(f"#{field}-message"))
+
+
+async def test_a_demo_customer_logs_in_and_sees_their_own_loans_from_the_database(
+    settings: Settings, clock: FixedClock
+) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        await log_in(pilot, "80000001", "111111")
+        screen = app.screen
+        assert isinstance(screen, LoansScreen)
+        assert screen.customer.name == "张伟"
+        assert screen.sub_title == "第2步 我的贷款"
+
+        services = app.services
+        assert services is not None
+        own = services.loans_of(screen.customer.id)
+        table = screen.query_one(DataTable)
+        assert [str(key.value) for key in table.rows] == [str(loan.loan_id) for loan in own]
+        rows = row_texts(table)
+        assert rows[0][0] == own[0].product_zh
+        assert format_money(own[0].outstanding_principal) in rows[0]
+        assert format_money(own[0].overdue_principal) in rows[0]
+
+        others = services.loans_of(services.login("80000002", "222222").customer.id)  # type: ignore[union-attr]
+        assert others and not {loan.loan_id for loan in others} & {loan.loan_id for loan in own}
+
+
+async def test_a_wrong_pin_does_not_say_whether_the_customer_exists(settings: Settings, clock: FixedClock) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        await log_in(pilot, "80000001", "999999")
+        wrong_pin = login_status(app)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.screen.query_one("#pin", Input).value == ""
+        assert app.screen.query_one("#pin", Input).has_focus
+
+        await log_in(pilot, "89999999", "123456")
+        unknown_customer = login_status(app)
+        assert wrong_pin == unknown_customer == "客户号或密码不正确。"
+
+
+async def test_five_wrong_pins_lock_the_customer_and_the_screen_says_until_when(
+    settings: Settings, clock: FixedClock
+) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        for _ in range(5):
+            await log_in(pilot, "80000003", "000000")
+        assert login_status(app) == "登录已暂时锁定，请于2026年11月28日 09:45之后再试。"
+        await log_in(pilot, "80000003", "333333")
+        assert isinstance(app.screen, LoginScreen)
+        assert "09:45" in login_status(app)
+
+
+async def test_the_fields_accept_digits_only_and_say_so_next_to_the_field(
+    settings: Settings, clock: FixedClock
+) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        await type_into(pilot, "#customer-no", "8000a1")
+        await type_into(pilot, "#pin", "12x")
+        await pilot.pause()
+        assert field_message(app, "customer-no") == "只能输入数字"
+        assert field_message(app, "pin") == "只能输入数字"
+        assert app.screen.query_one("#customer-no", Input).has_class("-invalid")
+
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.screen.query_one("#customer-no", Input).has_focus
+        assert login_status(app) == ""
+
+        await type_into(pilot, "#customer-no", "80000001")
+        await type_into(pilot, "#pin", "1234")
+        assert field_message(app, "customer-no") == ""
+        assert field_message(app, "pin") == ""
+        await pilot.press("enter")
+        await settle(pilot)
+        assert field_message(app, "pin") == "密码为6位数字"
+        assert isinstance(app.screen, LoginScreen)
+
+
+async def test_submitting_an_empty_form_asks_for_both_fields(settings: Settings, clock: FixedClock) -> None:
+    app = make_app(settings, clock, lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert field_message(app, "customer-no") == "Enter your customer number"
+        assert field_message(app, "pin") == "Enter your PIN"
+
+
+async def test_full_width_digits_from_a_chinese_input_method_count_as_digits(
+    settings: Settings, clock: FixedClock
+) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        app.screen.query_one("#customer-no", Input).value = "８００００００５"
+        await type_into(pilot, "#pin", "555555")
+        assert field_message(app, "customer-no") == ""
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LoansScreen)
+        assert app.screen.customer.customer_no == "80000005"
+
+
+async def test_the_last_customer_number_is_remembered_and_the_pin_gets_the_focus(
+    settings: Settings, clock: FixedClock
+) -> None:
+    first = make_app(settings, clock)
+    async with first.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        await log_in(pilot, "80000002", "222222")
+        assert isinstance(first.screen, LoansScreen)
+    assert json.loads(settings.paths.state_file.read_text(encoding="utf-8")) == {"last_customer_no": "80000002"}
+
+    second = make_app(settings, clock)
+    async with second.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        assert second.screen.query_one("#customer-no", Input).value == "80000002"
+        assert second.screen.query_one("#pin", Input).has_focus
+        await type_into(pilot, "#pin", "222222")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(second.screen, LoansScreen)
+
+
+async def test_a_kiosk_neither_remembers_nor_prefills_a_customer_number(
+    settings: Settings, clock: FixedClock
+) -> None:
+    remember_customer_no(settings.paths.state_file, "80000004")
+    app = make_app(settings, clock, kiosk=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        assert app.screen.query_one("#customer-no", Input).value == ""
+        await log_in(pilot, "80000001", "111111")
+        assert isinstance(app.screen, LoansScreen)
+    assert read_remembered_customer_no(settings.paths.state_file) == "80000004"
+
+
+def test_remembering_keeps_the_other_state_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    state = tmp_path / "data" / "state.json"
+    state.parent.mkdir()
+    state.write_text(json.dumps({"theme": "light", "last_customer_no": "1"}), encoding="utf-8")
+    remember_customer_no(state, "80000001")
+    assert json.loads(state.read_text(encoding="utf-8")) == {"theme": "light", "last_customer_no": "80000001"}
+    assert sorted(p.name for p in state.parent.iterdir()) == ["state.json"]
+
+
+def test_a_damaged_state_file_prefills_nothing(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    for content in ("{not json", json.dumps(["80000001"]), json.dumps({"last_customer_no": "[b]x"})):
+        state.write_text(content, encoding="utf-8")
+        assert read_remembered_customer_no(state) == ""
+    assert read_remembered_customer_no(tmp_path / "missing.json") == ""
+
+
+async def test_logging_out_drops_the_session_and_returns_to_an_empty_pin(
+    settings: Settings, clock: FixedClock
+) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        await log_in(pilot, "80000001", "111111")
+        loans_screen = app.screen
+        assert isinstance(loans_screen, LoansScreen)
+        assert "escape" in footer_descriptions(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert len(app.screen_stack) == 1
+        assert app.customer is None
+        assert not loans_screen.is_attached
+        assert app.screen.query_one("#pin", Input).value == ""
+        assert app.screen.query_one("#customer-no", Input).value == "80000001"
+        assert app.screen.sub_title == "第1步 登录"
+
+
+async def test_log_in_is_offered_once_the_database_is_open(settings: Settings, clock: FixedClock) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "enter" not in footer_descriptions(app)
+        await wait_for_database(pilot)
+        assert footer_descriptions(app)["enter"] == "登录"
+        assert text_of(app.screen.query_one("#database-status")) == "演示数据已载入。"
+
+
+async def test_a_kiosk_session_is_dropped_whole_on_log_out(settings: Settings, clock: FixedClock) -> None:
+    app = make_app(replace(settings), clock, kiosk=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        await log_in(pilot, "80000001", "111111")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.query_one("#customer-no", Input).value == ""
+        assert app.screen.query_one("#customer-no", Input).has_focus

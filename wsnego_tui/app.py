@@ -1,0 +1,267 @@
+"""The Textual app: the screens of the borrower's flow, app-wide keys, language and themes.
+
+Start-up order (DESIGN.md section 4): the log-in screen paints first; only after its first
+refresh does a thread worker import `wsnego_tui.services` (and with it the store and
+SQLModel), create `Services` and call `prepare()`. Its answer comes back to the UI thread as a
+message: ready (the log-in button is enabled), empty (with --demo the worker already loaded the
+demo data, otherwise a dialog offers to), outdated schema (the log-in screen says to run
+`wsnego-tui db upgrade`) or unusable.
+
+Keys on every screen: F2 switches the language (中文 / English) and re-renders the screen,
+F3 switches between the light and the dark theme, Ctrl+Q quits. `theme = "light"` in
+config.toml starts in the light theme. NO_COLOR is honoured by Textual itself.
+
+Hidden hook, for scripts/bench_startup.py only: with WSNEGO_EXIT_AFTER_FIRST_PAINT=<file> in
+the environment the app writes `time.perf_counter()` at the log-in screen's first paint to
+<file> and exits with status 0 before the database is opened.
+
+Builds nothing heavy at import time: importing this module or constructing WsnegoApp never
+imports SQLModel, SQLAlchemy, wsnego_tui.store or wsnego_tui.services (a test proves it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+
+from wsnego_tui.config import Settings
+from wsnego_tui.core.clock import Clock, SystemClock
+from wsnego_tui.i18n import Translator, other_language
+from wsnego_tui.screens.login import LoginScreen
+from wsnego_tui.widgets.safe_text import safe_text
+
+if TYPE_CHECKING:
+    from wsnego_tui.core.views import CustomerView, DatabaseState
+    from wsnego_tui.screens.base import LocalizedMixin
+    from wsnego_tui.screens.demo_offer import DemoOfferDialog
+    from wsnego_tui.services import Services
+
+log = logging.getLogger(__name__)
+# Textual owns the terminal: a traceback printed by logging's last-resort handler would be
+# drawn over the screen. Records still reach any handler the host configures.
+logging.getLogger("wsnego_tui").addHandler(logging.NullHandler())
+
+EXIT_AFTER_FIRST_PAINT_ENV = "WSNEGO_EXIT_AFTER_FIRST_PAINT"
+
+# Textual's own pair of themes. The dark one is Textual's default, so starting in it costs
+# nothing; selecting any other theme at start-up re-parses every stylesheet (about 30 ms of a
+# start-up budget of about 100 ms over a bare Textual app).
+DARK_THEME = "textual-dark"
+LIGHT_THEME = "textual-light"
+
+
+@dataclass(frozen=True)
+class DatabaseNotice:
+    """What the log-in screen should say about the database: an i18n key and its values."""
+
+    key: str
+    values: dict[str, object] = field(default_factory=dict)
+    error: bool = False
+
+
+class DatabaseOpened(Message):
+    """The start-up worker opened the database."""
+
+    def __init__(self, services: Services, state: DatabaseState, demo_loaded: bool = False) -> None:
+        super().__init__()
+        self.services = services
+        self.state = state
+        self.demo_loaded = demo_loaded
+
+
+class DatabaseUnavailable(Message):
+    """The start-up (or demo) worker could not give the app a usable database."""
+
+    def __init__(self, notice: DatabaseNotice) -> None:
+        super().__init__()
+        self.notice = notice
+
+
+class WsnegoApp(App[int]):
+    """The borrower's app. `services` may be given (tests); otherwise it is built in a worker."""
+
+    CSS_PATH = "styles/app.tcss"
+    ENABLE_COMMAND_PALETTE = False  # a kiosk must not offer screenshots, themes or quitting by menu
+    BINDINGS = [
+        Binding("f2", "toggle_language", "Language", id="app.language"),
+        Binding("f3", "toggle_theme", "Theme", id="app.theme"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        services: Services | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.lang = settings.lang
+        self.tr = Translator(self.lang)
+        self.title = self.tr("app.title")
+        self.services: Services | None = None
+        """Set once the database is open; screens check it before starting work."""
+        self._given_services = services
+        self._owned_services: Services | None = None
+        self.database_state: DatabaseState | None = None
+        self.database_notice: DatabaseNotice | None = DatabaseNotice("db.opening")
+        self.customer: CustomerView | None = None
+        self.input_cursor_blink = True
+        """Whether Inputs blink their cursor (tests and snapshots switch it off)."""
+        self._first_paint_seen = False
+        if settings.extra.get("theme") == "light":
+            self.theme = LIGHT_THEME
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The title line: the app, then the step. Separated by spaces (Textual's em dash is of
+        ambiguous width and shifts the line in a CJK terminal); never parsed as markup."""
+        if not sub_title:
+            return Content(title)
+        return Content.assemble(Content(title), "   ", Content(sub_title).stylize("bold"))
+
+    def get_default_screen(self) -> LoginScreen:
+        return LoginScreen()
+
+    # Start-up -------------------------------------------------------------------------------
+
+    def first_screen_painted(self) -> None:
+        """Called by the log-in screen after its first refresh: now open the database."""
+        if self._first_paint_seen:
+            return
+        self._first_paint_seen = True
+        marker = os.environ.get(EXIT_AFTER_FIRST_PAINT_ENV)
+        if marker:
+            with open(marker, "w", encoding="ascii") as handle:
+                handle.write(repr(time.perf_counter()))
+            self.exit(0)
+            return
+        self._open_database()
+
+    @work(thread=True, exclusive=True, group="database", exit_on_error=False)
+    def _open_database(self) -> None:
+        from wsnego_tui.services import SchemaOutdated, Services
+
+        try:
+            services = self._given_services
+            if services is None:
+                services = self._owned_services = Services(self.settings, self.clock)
+            state = services.prepare()
+            demo_loaded = False
+            if state.empty and self.settings.demo:
+                services.load_demo()
+                state = services.prepare()
+                demo_loaded = True
+        except SchemaOutdated as exc:
+            self.post_message(DatabaseUnavailable(DatabaseNotice("db.outdated", {"detail": safe_text(str(exc))}, error=True)))
+            return
+        except Exception as exc:
+            log.exception("opening the database failed")
+            self.post_message(DatabaseUnavailable(DatabaseNotice("db.failed", {"detail": safe_text(str(exc))}, error=True)))
+            return
+        self.post_message(DatabaseOpened(services, state, demo_loaded))
+
+    @work(thread=True, exclusive=True, group="database", exit_on_error=False)
+    def _load_demo(self, services: Services) -> None:
+        try:
+            services.load_demo()
+            state = services.prepare()
+        except Exception as exc:
+            log.exception("loading the demo data failed")
+            self.post_message(DatabaseUnavailable(DatabaseNotice("db.demo_failed", {"detail": safe_text(str(exc))}, error=True)))
+            return
+        self.post_message(DatabaseOpened(services, state, demo_loaded=True))
+
+    def on_database_opened(self, message: DatabaseOpened) -> None:
+        self.database_state = message.state
+        if message.state.empty:
+            self.services = None
+            self.database_notice = DatabaseNotice("db.empty", error=True)
+            self.push_screen(_demo_offer(), lambda load: self._demo_answered(message.services, load))
+        else:
+            self.services = message.services
+            self.database_notice = DatabaseNotice("db.demo_loaded") if message.demo_loaded else None
+        self._login_screen().refresh_database_status()
+
+    def on_database_unavailable(self, message: DatabaseUnavailable) -> None:
+        self.services = None
+        self.database_notice = message.notice
+        self._login_screen().refresh_database_status()
+
+    def _demo_answered(self, services: Services, load: bool | None) -> None:
+        if load:
+            self.database_notice = DatabaseNotice("db.demo_loading")
+            self._login_screen().refresh_database_status()
+            self._load_demo(services)
+
+    # The flow -------------------------------------------------------------------------------
+
+    def _login_screen(self) -> LoginScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, LoginScreen)
+        return screen
+
+    def open_loans(self, customer: CustomerView) -> None:
+        """After a successful log-in: step 2, My Loans."""
+        from wsnego_tui.screens.loans import LoansScreen
+
+        self.customer = customer
+        self.push_screen(LoansScreen(customer))
+
+    def logout(self) -> None:
+        """Drop the session and everything it showed; back to an empty log-in screen."""
+        self.customer = None
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self._login_screen().reset()
+
+    # App-wide keys --------------------------------------------------------------------------
+
+    def on_unmount(self) -> None:
+        """The app is shutting down: release the database connections it opened itself
+        (services given to it belong to the caller)."""
+        if self._owned_services is not None:
+            self._owned_services.close()
+            self._owned_services = None
+
+    def action_toggle_language(self) -> None:
+        self.lang = other_language(self.lang)
+        self.tr = Translator(self.lang)
+        self.title = self.tr("app.title")
+        for screen in self.screen_stack:
+            if hasattr(screen, "apply_language"):
+                localized: LocalizedMixin = screen  # type: ignore[assignment]
+                localized.apply_language()
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C does not quit a Textual app; say (in the UI language) which key does."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(self.tr("app.quit_hint", key=self.get_key_display(active.binding)), markup=False)
+                return
+
+
+def _demo_offer() -> DemoOfferDialog:
+    from wsnego_tui.screens.demo_offer import DemoOfferDialog
+
+    return DemoOfferDialog()
+
+
+def run_app(settings: Settings) -> int:
+    """Run the app in this terminal; the process exit status (0, or 1 after a crash)."""
+    app = WsnegoApp(settings)
+    app.run()
+    return app.return_code or 0

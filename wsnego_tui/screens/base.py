@@ -1,0 +1,81 @@
+"""What every screen of the app shares: the language, the title line and translated key hints.
+
+A screen names its step (`STEP_KEY`, shown in the Header as "网商贷协商还款 - 第2步 我的贷款")
+and implements `refresh_texts()`, which the app calls on every screen of the stack when the
+language changes. Binding descriptions are translation keys: the Footer shows
+`binding.<binding id>` in the current language, so a binding without a translated id keeps
+its own description.
+
+Never imports the store, SQLModel or the services at import time; never shows data as markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, ClassVar, TypeVar
+
+from textual.binding import ActiveBinding
+from textual.screen import ModalScreen, Screen
+
+from wsnego_tui.i18n import Translator, has_key, t
+
+if TYPE_CHECKING:
+    from wsnego_tui.app import WsnegoApp
+
+ResultType = TypeVar("ResultType")
+
+
+def translate_bindings(lang: str, bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+    """The active bindings with each translated binding id's description in `lang`."""
+    translated: dict[str, ActiveBinding] = {}
+    for key, active in bindings.items():
+        binding = active.binding
+        text_key = f"binding.{binding.id}" if binding.id else ""
+        if text_key and has_key(text_key):
+            active = active._replace(binding=replace(binding, description=t(lang, text_key)))
+        translated[key] = active
+    return translated
+
+
+class LocalizedMixin:
+    """Language plumbing shared by full screens and dialogs."""
+
+    STEP_KEY: ClassVar[str | None] = None
+    """The i18n key of the step this screen is, shown in the title line (None: keep it)."""
+
+    app: WsnegoApp
+
+    @property
+    def tr(self) -> Translator:
+        return self.app.tr
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return translate_bindings(self.app.lang, super().active_bindings)  # type: ignore[misc]
+
+    def show_step(self) -> None:
+        """Put the app's name and this screen's step in the title line."""
+        if self.STEP_KEY is not None:
+            self.title = self.tr("app.title")  # type: ignore[attr-defined]
+            self.sub_title = self.tr(self.STEP_KEY)  # type: ignore[attr-defined]
+
+    def apply_language(self) -> None:
+        """Re-render every text of this screen in the app's current language."""
+        self.show_step()
+        self.refresh_texts()
+        self.refresh_bindings()  # type: ignore[attr-defined]
+
+    def refresh_texts(self) -> None:
+        """Set every translated text of the screen again; each screen overrides it. (Texts
+        are first set in compose: the first paint must not lay the screen out twice.)"""
+
+
+class WsnegoScreen(LocalizedMixin, Screen[ResultType]):
+    """A full screen of the borrower's flow."""
+
+    def on_mount(self) -> None:
+        self.show_step()
+
+
+class WsnegoModal(LocalizedMixin, ModalScreen[ResultType]):
+    """A dialog over the current screen."""
