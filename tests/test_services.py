@@ -192,3 +192,20 @@ def test_a_customer_cannot_open_another_customers_loan(demo_services) -> None:
     with pytest.raises(ServiceError) as refused:
         demo_services.loan_detail(_customer_id(demo_services, "80000005"), someone_else.loan_id)
     assert refused.value.code == "no_loan"
+
+
+def test_the_payment_preview_matches_what_the_payment_then_does(demo_services) -> None:
+    customer = _customer_id(demo_services, "80000001")
+    loan = demo_services.loans_of(customer)[0]
+    options = demo_services.payment_options(customer, loan.loan_id)
+    assert options.overdue_total == loan.overdue_total
+    assert options.next_installment == loan.overdue_total + loan.next_due_amount
+    preview = demo_services.payment_preview(customer, loan.loan_id, Decimal("5000.00"))
+    assert [line.period for line in preview.lines] == [6, 7]  # the oldest overdue first
+    receipt = demo_services.pay(loan.loan_id, Decimal("5000.00"), "as-previewed", actor="test")
+    assert (receipt.to_penalty, receipt.to_interest, receipt.to_principal) == (
+        preview.to_penalty, preview.to_interest, preview.to_principal,
+    )
+    with pytest.raises(ServiceError) as refused:
+        demo_services.payment_preview(customer, loan.loan_id, options.payoff_amount + Decimal("1.00"))
+    assert refused.value.code == "overpayment"

@@ -213,6 +213,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+
+
+def _merge_catalogs() -> None:
+    import importlib
+
+    from wsnego_tui.locales import CATALOGS
+
+    for name in CATALOGS:
+        module = importlib.import_module(f"wsnego_tui.locales.{name}")
+        for lang, extra in (("zh", module.ZH), ("en", module.EN)):
+            clash = MESSAGES[lang].keys() & extra.keys()
+            if clash:
+                raise RuntimeError(f"locales.{name} redefines {sorted(clash)}")
+            MESSAGES[lang].update(extra)
+
+
+_merge_catalogs()
+
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 

@@ -270,3 +270,38 @@ class NotificationView:
     params: dict[str, object]
     created_at: dt.datetime
     read: bool
+
+
+@dataclass(frozen=True)
+class AllocationLine:
+    period: int
+    due_date: dt.date
+    to_penalty: Decimal
+    to_interest: Decimal
+    to_principal: Decimal
+
+
+@dataclass(frozen=True)
+class PaymentOptions:
+    """What the repay screen offers (按新计划还款): the amounts a borrower would typically pay."""
+
+    loan_id: int
+    loan_no: str
+    next_installment: Decimal | None  # everything overdue plus the next installment due
+    next_due_date: dt.date | None
+    overdue_total: Decimal
+    payoff_amount: Decimal  # everything still owed on the plan in force
+    settlement_amount: Decimal | None  # set when an accepted settlement awaits payment
+    settlement_pay_by: dt.date | None
+    on_negotiated_plan: bool
+
+
+@dataclass(frozen=True)
+class PaymentPreview:
+    """Where a payment would go before it is made: oldest first, penalty → interest → principal."""
+
+    amount: Decimal
+    lines: tuple[AllocationLine, ...]
+    to_penalty: Decimal
+    to_interest: Decimal
+    to_principal: Decimal

@@ -32,6 +32,8 @@ from wsnego_tui.core.views import (
     LoginResult,
     NotificationView,
     OfferView,
+    PaymentOptions,
+    PaymentPreview,
     PaymentReceipt,
 )
 
@@ -519,6 +521,31 @@ class Services:
             if row.read_at is None:
                 row.read_at = self.clock.now()
                 s.add(row)
+
+    def payment_options(self, customer_id: int, loan_id: int) -> PaymentOptions:
+        from wsnego_tui.store import queries
+        from wsnego_tui.store.models import Loan
+
+        self.catch_up(customer_id)
+        with self._read() as s:
+            loan = s.get(Loan, loan_id)
+            if loan is None or loan.customer_id != customer_id:
+                raise ServiceError("no_loan", "no such loan")
+            return queries.payment_options(s, loan, today(self.clock), self.policy)
+
+    def payment_preview(self, customer_id: int, loan_id: int, amount: Decimal) -> PaymentPreview:
+        """How `amount` would be allocated; refused (code "overpayment") above what is owed."""
+        from wsnego_tui.store import queries
+        from wsnego_tui.store.models import Loan
+
+        with self._read() as s:
+            loan = s.get(Loan, loan_id)
+            if loan is None or loan.customer_id != customer_id:
+                raise ServiceError("no_loan", "no such loan")
+            try:
+                return queries.payment_preview(s, loan, amount, today(self.clock), self.policy)
+            except queries.PaymentRefused as exc:
+                raise ServiceError(exc.code, str(exc)) from None
 
     def pay(self, loan_id: int, amount: Decimal, idempotency_key: str, *, actor: str) -> PaymentReceipt:
         """Apply a payment to a loan's active plan (overdue first, oldest first; penalty →

@@ -18,6 +18,9 @@ from wsnego_tui.core.lifecycle import OPEN_STATUSES
 from wsnego_tui.core.policy import Policy
 from wsnego_tui.core.schedule import Rate
 from wsnego_tui.core.views import (
+    AllocationLine,
+    PaymentOptions,
+    PaymentPreview,
     InstallmentStatus,
     InstallmentView,
     LoanDetail,
@@ -291,3 +294,49 @@ def _installment_views(rows, states, rate, today, policy, active):  # type: igno
             amount_due=(st.unpaid_principal + st.unpaid_interest + penalty) if active else ZERO,
             status=status,
         )
+
+
+def payment_options(session: Session, loan: Loan, today: dt.date, policy: Policy) -> PaymentOptions:
+    assert loan.id is not None
+    version = active_version(session, loan.id)
+    rows = installments_of(session, version.id) if version and version.id else []
+    rate = Rate.annual(version.annual_rate if version else loan.annual_rate)
+    states = [state_of(r) for r in rows]
+    pos = position(states, rate, today, policy.penalty_multiplier)
+    settlement = version is not None and version.origin == "settlement" and pos.payoff_amount > 0
+    upcoming = [st for st in states if st.due_date >= today and not st.is_settled]
+    nxt = (pos.overdue_total + upcoming[0].amount_due(today, rate, policy.penalty_multiplier)) if upcoming else (
+        pos.overdue_total or None
+    )
+    return PaymentOptions(
+        loan_id=loan.id,
+        loan_no=loan.loan_no,
+        next_installment=nxt,
+        next_due_date=upcoming[0].due_date if upcoming else None,
+        overdue_total=pos.overdue_total,
+        payoff_amount=pos.payoff_amount,
+        settlement_amount=pos.payoff_amount if settlement else None,
+        settlement_pay_by=rows[0].due_date if settlement and rows else None,
+        on_negotiated_plan=version is not None and version.origin in ("first", "second"),
+    )
+
+
+def payment_preview(session: Session, loan: Loan, amount: Decimal, today: dt.date, policy: Policy) -> PaymentPreview:
+    assert loan.id is not None
+    if amount <= 0:
+        raise PaymentRefused("not_positive", "the amount must be more than zero")
+    version = active_version(session, loan.id)
+    if version is None or version.id is None:
+        raise PaymentRefused("no_plan", "this loan has no active repayment plan")
+    rows = installments_of(session, version.id)
+    plan = allocate(amount, [state_of(r) for r in rows], Rate.annual(version.annual_rate), today, policy.penalty_multiplier)
+    if plan.unapplied > 0:
+        raise PaymentRefused("overpayment", "the amount is more than everything owed on this loan")
+    due = {r.period: r.due_date for r in rows}
+    return PaymentPreview(
+        amount=amount,
+        lines=tuple(AllocationLine(a.period, due[a.period], a.to_penalty, a.to_interest, a.to_principal) for a in plan.allocations),
+        to_penalty=plan.total("penalty"),
+        to_interest=plan.total("interest"),
+        to_principal=plan.total("principal"),
+    )
