@@ -14,20 +14,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from wsnego_tui.core.money import has_at_most_two_decimals, quantize_fen
+from wsnego_tui.core.money import checked_amount, quantize_fen
 from wsnego_tui.core.policy import DEFAULT_POLICY, Policy
 from wsnego_tui.core.schedule import PRECISION, Rate
 
 
-def _amount(value: object, name: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-        raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
-    amount = Decimal(value)
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{name} must be a finite amount >= 0, not {amount}")
-    if not has_at_most_two_decimals(amount):
-        raise ValueError(f"{name} must have at most two decimals, not {amount}")
-    return quantize_fen(amount)
 
 
 def _percent(value: object, name: str) -> Decimal:
@@ -50,7 +41,7 @@ def penalty_interest(
     Computed exactly and rounded half-up to the fen once, at the end: 10,000 overdue at a daily
     rate of 0.05 % for 10 days at 1.5× is 10,000 × 0.0005 × 1.5 × 10 = 75.00.
     """
-    principal = _amount(overdue_principal, "overdue_principal")
+    principal = checked_amount(overdue_principal, "overdue_principal")
     if not isinstance(contract_rate, Rate):
         raise TypeError(f"contract_rate must be a Rate, not {type(contract_rate).__name__}")
     if isinstance(days, bool) or not isinstance(days, int) or days < 0:
@@ -100,9 +91,9 @@ def settlement_quote(
     Principal is never discounted. Each waiver is due × pct / 100, rounded half-up to the fen.
     Raises ValueError for a waiver percentage above the policy's maximum or below zero.
     """
-    principal = _amount(outstanding_principal, "outstanding_principal")
-    interest = _amount(interest_due, "interest_due")
-    penalty = _amount(penalty_due, "penalty_due")
+    principal = checked_amount(outstanding_principal, "outstanding_principal")
+    interest = checked_amount(interest_due, "interest_due")
+    penalty = checked_amount(penalty_due, "penalty_due")
     if not isinstance(accepted_on, date):
         raise TypeError(f"accepted_on must be a date, not {type(accepted_on).__name__}")
     interest_pct = _waiver_pct(

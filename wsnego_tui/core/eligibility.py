@@ -35,7 +35,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from wsnego_tui.core.lifecycle import ApplicationKind
-from wsnego_tui.core.money import format_yuan, has_at_most_two_decimals, quantize_fen
+from wsnego_tui.core.money import checked_amount, format_yuan
 from wsnego_tui.core.policy import Policy
 from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.schedule import Method, Rate
@@ -57,15 +57,6 @@ class PlanStatus(StrEnum):
     COMPLETED = "completed"
 
 
-def _amount(value: object, name: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-        raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
-    amount = Decimal(value)
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{name} must be a finite amount >= 0, not {amount}")
-    if not has_at_most_two_decimals(amount):
-        raise ValueError(f"{name} must have at most two decimals, not {amount}")
-    return quantize_fen(amount)
 
 
 def _count(value: object, name: str) -> int:
@@ -114,7 +105,7 @@ class LoanFacts:
 
     def __post_init__(self) -> None:
         for name in ("outstanding_principal", "overdue_principal", "overdue_interest", "overdue_penalty"):
-            object.__setattr__(self, name, _amount(getattr(self, name), name))
+            object.__setattr__(self, name, checked_amount(getattr(self, name), name))
         if not isinstance(self.rate, Rate):
             raise TypeError(f"rate must be a Rate, not {type(self.rate).__name__}")
         object.__setattr__(self, "method", Method(self.method))

@@ -52,6 +52,17 @@ def _require_decimal(amount: object, name: str = "amount") -> Decimal:
     return value
 
 
+def checked_amount(value: object, name: str) -> Decimal:
+    """`value` as an amount of money for a domain object: a Decimal (or int), finite, not
+    negative and a whole number of fen; ValueError/TypeError naming `name` otherwise."""
+    amount = _require_decimal(value, name)
+    if amount < 0:
+        raise ValueError(f"{name} must be a finite amount >= 0, not {amount}")
+    if not has_at_most_two_decimals(amount):
+        raise ValueError(f"{name} must have at most two decimals, not {amount}")
+    return quantize_fen(amount)
+
+
 def quantize_fen(x: Decimal) -> Decimal:
     """`x` rounded half-up to the fen: 1.005 -> 1.01, 1.004 -> 1.00, -1.005 -> -1.01."""
     value = _require_decimal(x)

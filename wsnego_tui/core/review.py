@@ -71,7 +71,7 @@ from wsnego_tui.core.eligibility import (
     eligibility,
 )
 from wsnego_tui.core.lifecycle import ApplicationKind
-from wsnego_tui.core.money import FEN, format_yuan, has_at_most_two_decimals, quantize_fen
+from wsnego_tui.core.money import FEN, checked_amount, format_yuan, quantize_fen
 from wsnego_tui.core.policy import Policy
 from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.schedule import (
@@ -160,15 +160,6 @@ class MissingProof:
     reason: str
 
 
-def _amount(value: object, name: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-        raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
-    amount = Decimal(value)
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{name} must be a finite amount >= 0, not {amount}")
-    if not has_at_most_two_decimals(amount):
-        raise ValueError(f"{name} must have at most two decimals, not {amount}")
-    return quantize_fen(amount)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,9 +187,9 @@ class ApplicationFacts:
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", ApplicationKind(self.kind))
         for name in ("monthly_income", "essential_expenses", "other_debt"):
-            object.__setattr__(self, name, _amount(getattr(self, name), name))
+            object.__setattr__(self, name, checked_amount(getattr(self, name), name))
         if self.wished_installment is not None:
-            wished = _amount(self.wished_installment, "wished_installment")
+            wished = checked_amount(self.wished_installment, "wished_installment")
             if wished <= 0:
                 raise ValueError("wished_installment must be more than zero")
             object.__setattr__(self, "wished_installment", wished)
@@ -218,7 +209,7 @@ class ApplicationFacts:
             if isinstance(months, bool) or not isinstance(months, int) or months <= grace:
                 raise ValueError(f"wished_months must be a whole number above grace_months, not {months!r}")
         if self.lump_sum is not None:
-            object.__setattr__(self, "lump_sum", _amount(self.lump_sum, "lump_sum"))
+            object.__setattr__(self, "lump_sum", checked_amount(self.lump_sum, "lump_sum"))
         if self.kind == K.SETTLEMENT and (self.lump_sum is None or self.lump_date is None):
             raise ValueError("a settlement application names the lump sum and the date it is available")
         object.__setattr__(self, "proofs", frozenset(ProofKind(p) for p in self.proofs))
@@ -454,10 +445,10 @@ def build_plan_offer(
         raise ValueError(f"months must be between 1 and {limits.max_months}, not {months}")
     if grace_months > limits.max_grace_months:
         raise ValueError(f"grace_months must be at most {limits.max_grace_months}, not {grace_months}")
-    waived = limits.max_penalty_waiver if waived_penalty is None else _amount(waived_penalty, "waived_penalty")
+    waived = limits.max_penalty_waiver if waived_penalty is None else checked_amount(waived_penalty, "waived_penalty")
     if waived > limits.max_penalty_waiver:
         raise ValueError(f"waived_penalty must be at most {limits.max_penalty_waiver}, not {waived}")
-    down = limits.min_down_payment if down_payment is None else _amount(down_payment, "down_payment")
+    down = limits.min_down_payment if down_payment is None else checked_amount(down_payment, "down_payment")
     if down < limits.min_down_payment:
         raise ValueError(f"down_payment must be at least {limits.min_down_payment}, not {down}")
     arrears = loan.overdue_interest + loan.overdue_penalty

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PIN_LENGTH = 6
-CUSTOMER_NO_MAX_LENGTH = 16
+CUSTOMER_NO_MAX_LENGTH = 8
 STATE_KEY = "last_customer_no"
 
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")

@@ -438,7 +438,6 @@ class Services:
         counts towards the lock-out like a wrong log-in."""
         from sqlmodel import select
 
-        from wsnego_tui.store import applications as apps
         from wsnego_tui.store import review_flow as rf
         from wsnego_tui.store.models import Customer
 
