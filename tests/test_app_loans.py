@@ -119,24 +119,27 @@ def test_column_pages_start_with_the_product_and_never_split_a_column() -> None:
     assert column_pages([10, 90, 5], 50) == [[0, 1], [0, 2]]
 
 
-async def test_enter_is_not_offered_on_my_loans_but_the_selected_loan_is_kept(
+async def test_enter_opens_the_highlighted_loan_and_the_loans_are_read_again_on_return(
     settings: Settings, clock: FixedClock
 ) -> None:
-    """The loan detail step does not exist yet: Enter must not pretend to open it."""
+    from wsnego_tui.screens.loan_detail import LoanDetailScreen
+
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_loans(pilot, "80000001", "111111")
         offered = footer_descriptions(app)
-        assert "enter" not in offered
+        assert offered["enter"] == "贷款详情" and offered["i"] == "消息"
         assert offered["s"] == "排序" and offered["escape"] == "退出登录"
-        first_id = screen.selected_loan_id
+        await pilot.press("down")
+        second_id = screen.selected_loan_id
+        assert second_id in {loan.loan_id for loan in screen.loans or []}
+        assert "WS" in text_of(screen.query_one("#loans-selected"))
         await pilot.press("enter")
         await settle(pilot)
-        assert app.screen is screen
-        await pilot.press("down")
-        assert screen.selected_loan_id != first_id
-        assert screen.selected_loan_id in {loan.loan_id for loan in screen.loans or []}
-        assert "WS" in text_of(screen.query_one("#loans-selected"))
+        assert isinstance(app.screen, LoanDetailScreen) and app.screen.loan_id == second_id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and screen.selected_loan_id == second_id
 
 
 async def test_sorting_is_not_offered_for_a_single_loan(settings: Settings, clock: FixedClock) -> None:

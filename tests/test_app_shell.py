@@ -77,7 +77,7 @@ async def test_the_language_key_re_renders_the_log_in_screen_and_its_keys(settin
         assert app.screen.query_one("#pin", Input).placeholder == "6 digits"
         assert text_of(app.screen.query_one("#customer-no-message")) == "Enter your customer number"
         assert app.screen.sub_title == "Step 1 Log in"
-        assert footer_descriptions(app) == {"enter": "Log in", "ctrl+q": "Quit", "f2": "中文", "f3": "Theme"}
+        assert footer_descriptions(app) == {"enter": "Log in", "ctrl+q": "Quit", "f2": "中文", "f3": "Theme", "f1": "Help"}
         await pilot.press("f2")
         await settle(pilot)
         assert text_of(app.screen.query_one("#login-heading")) == "登录"

@@ -8,7 +8,8 @@ demo data, otherwise a dialog offers to), outdated schema (the log-in screen say
 `wsnego-tui db upgrade`) or unusable.
 
 Keys on every screen: F2 switches the language (中文 / English) and re-renders the screen,
-F3 switches between the light and the dark theme, Ctrl+Q quits. `theme = "light"` in
+F3 switches between the light and the dark theme, F1 (or ?) lists the current screen's keys
+(screens.help), Ctrl+Q quits. `theme = "light"` in
 config.toml starts in the light theme. NO_COLOR is honoured by Textual itself.
 
 Hidden hook, for scripts/bench_startup.py only: with WSNEGO_EXIT_AFTER_FIRST_PAINT=<file> in
@@ -94,6 +95,8 @@ class WsnegoApp(App[int]):
     BINDINGS = [
         Binding("f2", "toggle_language", "Language", id="app.language"),
         Binding("f3", "toggle_theme", "Theme", id="app.theme"),
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("question_mark", "help", "Help", id="app.help", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -242,6 +245,19 @@ class WsnegoApp(App[int]):
             if hasattr(screen, "apply_language"):
                 localized: LocalizedMixin = screen  # type: ignore[assignment]
                 localized.apply_language()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "help":
+            return type(self.screen).__name__ != "HelpScreen"
+        return True
+
+    def action_help(self) -> None:
+        """F1 (or ?): the keys of the current screen, translated (screens.help, imported here:
+        the first screen paints without it)."""
+        from wsnego_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME

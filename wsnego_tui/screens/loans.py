@@ -8,8 +8,9 @@ Twelve columns do not fit 100 cells, and a table scrolled sideways cuts amounts 
 (left / right keys), the product column on every page; below the table the highlighted loan's
 next payment, overdue total and negotiation stage are always shown.
 `s` cycles the sort column and a click on a header sorts by it (again: the other direction).
-The highlighted loan's id is kept in `selected_loan_id` for the loan detail step; Enter does
-nothing here until that screen exists (the Footer does not offer it). Escape logs out.
+Enter (or a click on a row) opens the highlighted loan's detail (step 3), `i` the inbox of
+messages from the bank; the loans are read again whenever this screen comes back on top, so a
+payment made on a later screen shows at once. Escape logs out.
 
 Loans are read by a thread worker through the services. Never touches the database on the UI
 thread and never shows data as markup: every cell is a rich Text of `safe_text(value)`.
@@ -179,6 +180,8 @@ class LoansScreen(WsnegoScreen[None]):
     STEP_KEY = "step.loans"
 
     BINDINGS = [
+        Binding("enter", "open_loan", "Loan detail", id="loans.open", priority=True),
+        Binding("i", "inbox", "Inbox", id="loans.inbox"),
         Binding("s", "cycle_sort", "Sort", id="loans.sort"),
         Binding("left", "column_page(-1)", "Columns", id="loans.columns_previous", priority=True),
         Binding("right", "column_page(1)", "More columns", id="loans.columns_next", priority=True),
@@ -227,6 +230,11 @@ class LoansScreen(WsnegoScreen[None]):
         self.query_one(DataTable).focus()
         self.action_reload()
 
+    def on_screen_resume(self) -> None:
+        """Back on top (after a loan's detail, a payment, the inbox): read the loans again."""
+        if self.loans is not None:
+            self.action_reload()
+
     # Loading --------------------------------------------------------------------------------
 
     def action_reload(self) -> None:
@@ -266,7 +274,27 @@ class LoansScreen(WsnegoScreen[None]):
             return isinstance(step, int) and 0 <= self.column_page + step < len(self._pages)
         if action == "reload":
             return not self.loading
+        if action == "open_loan":
+            return self.selected_loan_id is not None
         return True
+
+    def action_open_loan(self, loan_id: int | None = None) -> None:
+        """Step 3: the detail of the highlighted loan (or of `loan_id`)."""
+        from wsnego_tui.screens.loan_detail import LoanDetailScreen
+
+        loan_id = self.selected_loan_id if loan_id is None else loan_id
+        if loan_id is not None:
+            self.app.push_screen(LoanDetailScreen(self.customer, loan_id))
+
+    def action_inbox(self) -> None:
+        from wsnego_tui.screens.inbox import InboxScreen
+
+        self.app.push_screen(InboxScreen(self.customer))
+
+    @on(DataTable.RowSelected)
+    def _row_clicked(self, event: DataTable.RowSelected) -> None:
+        """A click on a row opens it (Enter is the screen's own key, so this is the mouse)."""
+        self.action_open_loan(int(str(event.row_key.value)))
 
     def action_column_page(self, step: int) -> None:
         page = self.column_page + step
