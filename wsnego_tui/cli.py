@@ -34,7 +34,7 @@ class LazyGroup(click.Group):
     """A group whose heavier subcommands are imported only when they are run (or listed by
     --help), so that opening the app never pays for the calculator's command."""
 
-    lazy: dict[str, str] = {"schedule": "wsnego_tui.cli_schedule:schedule"}
+    lazy: dict[str, str] = {"schedule": "wsnego_tui.cli_schedule:schedule", "audit": "wsnego_tui.cli_audit:audit"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])

@@ -203,6 +203,8 @@ class Application(SQLModel, table=True):
         CheckConstraint("length(hardship_text) <= 500", name="hardship_text_length"),
         *non_negative("monthly_income", "essential_expenses", "other_debt", "wish_monthly", "lump_sum"),
         Index("application_queue", "status", "deadline_at"),
+        Index("application_queue_kind", "status", "kind", "deadline_at", "submitted_at"),
+        Index("application_queue_age", "status", "submitted_at", "kind", "deadline_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -382,3 +384,37 @@ class AuditEntry(SQLModel, table=True):
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+
+
+class OfficerDecision(SQLModel, table=True):
+    """An officer's decision on an application (issue offers, request materials, reject), with
+    the officer's note. One beyond a single officer's authority is stored `pending` until a
+    second officer approves it (then it takes effect, `effective`) or sends it back
+    (`returned`); the officer who proposed it may take it back (`withdrawn`). `params` holds the
+    decision as JSON (the offer settings, the proofs asked for, the rejection reason)."""
+
+    __tablename__ = "officer_decision"
+    __table_args__ = (
+        CheckConstraint(_in("action", ["issue_offers", "request_materials", "reject"]), name="decision_action"),
+        CheckConstraint(_in("status", ["pending", "effective", "returned", "withdrawn"]), name="decision_status"),
+        CheckConstraint("reviewed_by IS NULL OR reviewed_by <> made_by", name="decision_four_eyes"),
+        Index("officer_decision_status", "status", "application_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(sa_column=Column(ForeignKey("application.id"), nullable=False, index=True))
+    action: str = Field(sa_column=Column(String(24), nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    made_by: str = Field(sa_column=Column(String(16), nullable=False))
+    """The officer number of the officer who decided or proposed."""
+    made_at: dt.datetime = instant("made_at")
+    note: str = Field(sa_column=Column(Text, nullable=False))
+    params: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    approval_reasons: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    """JSON list of the rule ids that made it need a second officer (empty: it did not)."""
+    application_version: int = Field(nullable=False)
+    """The application's version the officer decided on."""
+    reviewed_by: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    reviewed_at: dt.datetime | None = instant("reviewed_at", nullable=True)
+    review_note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    version: int = Field(default=1, nullable=False)
