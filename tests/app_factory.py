@@ -3,7 +3,9 @@
 Every app test (pilot and snapshot) goes through it, so they all run on the temp home and
 database of the `settings` fixture, the fixed clock of the `clock` fixture, with no cursor
 blink and no animations, and with the app's real services unless a test passes its own.
-The helpers drive the common steps (wait for the database, log in) the same way everywhere.
+The helpers drive the common steps (wait for the database, log in) the same way everywhere,
+and set up applications through the services exactly as the borrower's steps would
+(`submit`, `reviewed`), then open a screen on them (`open_screen`).
 
 Never touches the developer's own folders, and never writes SQL: data comes from the services
 (demo data) or the store's own models.
@@ -11,17 +13,28 @@ Never touches the developer's own folders, and never writes SQL: data comes from
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Callable
 from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
 from wsnego_tui.app import WsnegoApp
 from wsnego_tui.config import Settings
+from wsnego_tui.core.application_form import FormFields
 from wsnego_tui.core.clock import Clock
+from wsnego_tui.core.lifecycle import ApplicationKind
+from wsnego_tui.core.proofs import ProofKind
+from wsnego_tui.core.views import CustomerView
 
 if TYPE_CHECKING:
     from wsnego_tui.services import Services
@@ -113,3 +126,78 @@ def footer_descriptions(app: App[object]) -> dict[str, str]:
         for key, active in app.screen.active_bindings.items()
         if active.binding.show and active.enabled
     }
+
+
+PDF = b"%PDF-1.4\n%proof\n"
+FIRST_FORM = FormFields(
+    hardship_category="income_drop", hardship_text="店铺营业额下降。",
+    monthly_income=Decimal("8000.00"), essential_expenses=Decimal("3000.00"), other_debt=Decimal("0.00"),
+    wish_months=24,
+)
+SETTLEMENT_FORM = FormFields(
+    hardship_category="business_failure", hardship_text="店铺关闭，亲属借款一次性结清。",
+    monthly_income=Decimal("3000.00"), essential_expenses=Decimal("2500.00"),
+    lump_sum=Decimal("60000.00"), lump_date=dt.date(2026, 12, 1),
+)
+
+
+def allow_proofs(services: Services, folder: Path) -> Path:
+    """Let the services take proof files from `folder` (settings extra "proof_folders")."""
+    folder.mkdir(parents=True, exist_ok=True)
+    extra = {**services.settings.extra, "proof_folders": [str(folder)]}
+    services.settings = dataclasses.replace(services.settings, extra=extra)
+    return folder
+
+
+def submit(
+    services: Services,
+    folder: Path,
+    customer_no: str = "80000001",
+    pin: str = "111111",
+    *,
+    kind: ApplicationKind = ApplicationKind.FIRST,
+    form: FormFields = FIRST_FORM,
+    proofs: tuple[ProofKind, ...] = (ProofKind.HARDSHIP,),
+) -> tuple[int, int]:
+    """Submit an application for the customer's first loan; (customer id, application id)."""
+    allow_proofs(services, folder)
+    customer = services.login(customer_no, pin).customer
+    assert customer is not None
+    loan = services.loans_of(customer.id)[0]
+    app = services.start_application(customer.id, loan.loan_id, kind)
+    app = services.save_application_form(customer.id, app.id, form, version=app.version)
+    for index, proof in enumerate(proofs):
+        path = folder / f"{kind}-{proof}-{index}.pdf"
+        path.write_bytes(PDF + f"{kind}{proof}{index}".encode())
+        app = services.attach_proof(customer.id, app.id, proof, path)
+    app = services.submit_application(customer.id, app.id, version=app.version, idempotency_key=f"submit-{app.id}")
+    return customer.id, app.id
+
+
+def reviewed(services: Services, folder: Path, *args: str, **kwargs: object) -> tuple[int, int]:
+    """Submitted and reviewed: for 80000001's first negotiation, four offers are issued."""
+    ids = submit(services, folder, *args, **kwargs)  # type: ignore[arg-type]
+    services.catch_up()
+    return ids
+
+
+async def open_screen(
+    pilot: Pilot[int], customer_no: str, pin: str, make_screen: Callable[[CustomerView], Screen[object]]
+) -> Screen[object]:
+    """Log in through the app, then put `make_screen(customer)` on top and let it load."""
+    await wait_for_database(pilot)
+    await log_in(pilot, customer_no, pin)
+    app = pilot.app
+    assert app.customer is not None  # type: ignore[attr-defined]
+    app.push_screen(make_screen(app.customer))  # type: ignore[attr-defined]
+    await settle(pilot)
+    return app.screen
+
+
+async def wait_until(pilot: Pilot[int], condition: Callable[[], bool], seconds: float = 15.0) -> float:
+    """Let the app run (no keys pressed) until `condition` holds; the seconds it took."""
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < seconds, "the screen did not change in time"
+        await pilot.pause(0.1)
+    return time.monotonic() - start

@@ -6,9 +6,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_factory import SIZE, footer_descriptions, make_app, row_texts, settle, text_of, type_into
+from app_factory import (
+    SETTLEMENT_FORM,
+    SIZE,
+    footer_descriptions,
+    make_app,
+    open_screen,
+    reviewed,
+    row_texts,
+    settle,
+    text_of,
+    type_into,
+)
 from sqlmodel import func, select
-from test_app_progress import SETTLEMENT_FORM, open_screen, reviewed
 from textual.widgets import DataTable, Input
 
 from wsnego_tui.config import Settings

@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_factory import SIZE, footer_descriptions, log_in, make_app, settle, text_of, wait_for_database
-from test_app_progress import open_screen, reviewed
+from app_factory import (
+    SIZE,
+    footer_descriptions,
+    log_in,
+    make_app,
+    open_screen,
+    reviewed,
+    settle,
+    text_of,
+    wait_for_database,
+)
 from textual.widgets import Input
 
 from wsnego_tui.app import WsnegoApp

@@ -7,8 +7,16 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from app_factory import SIZE, footer_descriptions, make_app, row_texts, settle, text_of
-from test_app_progress import open_screen, reviewed
+from app_factory import (
+    SIZE,
+    footer_descriptions,
+    make_app,
+    open_screen,
+    reviewed,
+    row_texts,
+    settle,
+    text_of,
+)
 from textual.widgets import DataTable
 
 from wsnego_tui.config import Settings

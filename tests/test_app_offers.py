@@ -5,9 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_factory import SIZE, footer_descriptions, make_app, row_texts, settle, text_of
+from app_factory import (
+    SETTLEMENT_FORM,
+    SIZE,
+    footer_descriptions,
+    make_app,
+    open_screen,
+    reviewed,
+    row_texts,
+    settle,
+    text_of,
+)
 from rich.cells import cell_len
-from test_app_progress import SETTLEMENT_FORM, open_screen, reviewed
 from textual.widgets import DataTable
 
 from wsnego_tui.config import Settings

@@ -3,107 +3,38 @@ screen following changes made elsewhere (another process) without a key press.
 
 Applications are driven through the services in the set-up, exactly as the borrower's earlier
 steps would (start, form, proof file, submit); the review then happens when a reader catches up.
-The set-up helpers here are shared by the other tests of steps 7 to 9.
+The set-up helpers (submit, reviewed, open_screen, wait_until) live in app_factory.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import time
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from app_factory import SIZE, footer_descriptions, log_in, make_app, settle, text_of, wait_for_database
-from textual.pilot import Pilot
+from app_factory import (
+    FIRST_FORM,
+    SIZE,
+    footer_descriptions,
+    make_app,
+    open_screen,
+    reviewed,
+    settle,
+    submit,
+    text_of,
+    wait_until,
+)
 from textual.screen import Screen
 
 from wsnego_tui.config import Settings
-from wsnego_tui.core.application_form import FormFields
 from wsnego_tui.core.clock import CHINA_TZ, FixedClock
-from wsnego_tui.core.lifecycle import ApplicationKind
 from wsnego_tui.core.policy import DEFAULT_POLICY
-from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.views import CustomerView, TimelineEvent
 from wsnego_tui.i18n import Translator
 from wsnego_tui.screens.progress import ProgressScreen, officer_note, reason_text
 from wsnego_tui.services import Services
-
-PDF = b"%PDF-1.4\n%proof\n"
-FIRST_FORM = FormFields(
-    hardship_category="income_drop", hardship_text="店铺营业额下降。",
-    monthly_income=Decimal("8000.00"), essential_expenses=Decimal("3000.00"), other_debt=Decimal("0.00"),
-    wish_months=24,
-)
-SETTLEMENT_FORM = FormFields(
-    hardship_category="business_failure", hardship_text="店铺关闭，亲属借款一次性结清。",
-    monthly_income=Decimal("3000.00"), essential_expenses=Decimal("2500.00"),
-    lump_sum=Decimal("60000.00"), lump_date=dt.date(2026, 12, 1),
-)
-
-
-def allow_proofs(services: Services, folder: Path) -> Path:
-    """Let the services take proof files from `folder` (settings extra "proof_folders")."""
-    folder.mkdir(parents=True, exist_ok=True)
-    extra = {**services.settings.extra, "proof_folders": [str(folder)]}
-    services.settings = dataclasses.replace(services.settings, extra=extra)
-    return folder
-
-
-def submit(
-    services: Services,
-    folder: Path,
-    customer_no: str = "80000001",
-    pin: str = "111111",
-    *,
-    kind: ApplicationKind = ApplicationKind.FIRST,
-    form: FormFields = FIRST_FORM,
-    proofs: tuple[ProofKind, ...] = (ProofKind.HARDSHIP,),
-) -> tuple[int, int]:
-    """Submit an application for the customer's first loan; (customer id, application id)."""
-    allow_proofs(services, folder)
-    customer = services.login(customer_no, pin).customer
-    assert customer is not None
-    loan = services.loans_of(customer.id)[0]
-    app = services.start_application(customer.id, loan.loan_id, kind)
-    app = services.save_application_form(customer.id, app.id, form, version=app.version)
-    for index, proof in enumerate(proofs):
-        path = folder / f"{kind}-{proof}-{index}.pdf"
-        path.write_bytes(PDF + f"{kind}{proof}{index}".encode())
-        app = services.attach_proof(customer.id, app.id, proof, path)
-    app = services.submit_application(customer.id, app.id, version=app.version, idempotency_key=f"submit-{app.id}")
-    return customer.id, app.id
-
-
-def reviewed(services: Services, folder: Path, *args: str, **kwargs: object) -> tuple[int, int]:
-    """Submitted and reviewed: for 80000001's first negotiation, four offers are issued."""
-    ids = submit(services, folder, *args, **kwargs)  # type: ignore[arg-type]
-    services.catch_up()
-    return ids
-
-
-async def open_screen(
-    pilot: Pilot[int], customer_no: str, pin: str, make_screen: Callable[[CustomerView], Screen[object]]
-) -> Screen[object]:
-    """Log in through the app, then put `make_screen(customer)` on top and let it load."""
-    await wait_for_database(pilot)
-    await log_in(pilot, customer_no, pin)
-    app = pilot.app
-    assert app.customer is not None  # type: ignore[attr-defined]
-    app.push_screen(make_screen(app.customer))  # type: ignore[attr-defined]
-    await settle(pilot)
-    return app.screen
-
-
-async def wait_until(pilot: Pilot[int], condition: Callable[[], bool], seconds: float = 15.0) -> float:
-    """Let the app run (no keys pressed) until `condition` holds; the seconds it took."""
-    start = time.monotonic()
-    while not condition():
-        assert time.monotonic() - start < seconds, "the screen did not change in time"
-        await pilot.pause(0.1)
-    return time.monotonic() - start
 
 
 def status_of(screen: Screen[object]) -> str:
@@ -231,8 +162,9 @@ async def test_withdrawing_asks_first_and_then_withdraws_in_the_database(
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
+        # The worker commits before the screen hears of it: wait for the screen, then check both.
+        await wait_until(pilot, lambda: status_of(screen) == "当前状态：已撤回")
         assert sqlite_demo_services.application(customer, application).status == "withdrawn"
-        assert status_of(screen) == "当前状态：已撤回"
         assert "w" not in footer_descriptions(app)
 
 

@@ -12,8 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from app_factory import SIZE, make_app, settle, type_into
-from test_app_progress import open_screen, reviewed
+from app_factory import SIZE, make_app, open_screen, reviewed, settle, type_into
 from textual.pilot import Pilot
 from textual.screen import Screen
 
