@@ -629,3 +629,42 @@ def test_a_materials_request_round_trip_ends_in_an_offer_the_borrower_accepts(sv
     _, (offer,) = svc.offers(customer, app.id)
     assert issued.offer_ids == (offer.id,)
     assert svc.accept_offer(customer, app.id, offer.id, pin="222222", last4="0002").status == "plan_active"
+
+
+def test_answering_a_materials_request_late_in_the_review_gives_the_bank_its_full_period_again(
+    svc, officers, zhao, clock
+) -> None:
+    """Counted from the first submission, the bank's 21 days could already be over when the
+    borrower answers on day 20 of a request made on day 15: the application would expire at the
+    next read, through no fault of the borrower's."""
+    customer, app = _submit(svc, K.FIRST)
+    clock.advance(dt.timedelta(days=15))
+    officers.request_materials(zhao, app.id, [ProofKind.INCOME], message="请补交收入证明。", note="收入不明",
+                               version=officers.case(zhao, app.id).version)
+    clock.advance(dt.timedelta(days=5))
+    path = svc.inbox_dir / "工资流水.pdf"
+    path.write_bytes(PDF + b"payslips")
+    view = svc.attach_proof(customer, app.id, ProofKind.INCOME, path)
+    answered = svc.answer_materials(customer, app.id, version=view.version)
+    assert answered.deadline_at is not None
+    assert answered.deadline_at - clock.now() == dt.timedelta(days=DEFAULT_POLICY.bank_decision_days)
+    clock.advance(dt.timedelta(days=2))  # past submission + 21 days, well inside the new period
+    svc.catch_up(customer)
+    assert svc.application(customer, app.id).status != "expired"
+
+
+def test_an_application_left_with_an_officer_past_the_deadline_never_shows_the_engines_proposals(
+    svc, officers, zhao, clock
+) -> None:
+    """The engine's proposals for an officer stay `proposed` when the application expires: the
+    borrower never sees offers the bank did not issue, not even as expired ones."""
+    customer, app = _submit(svc, K.FIRST)
+    assert officers.case(zhao, app.id).recommendation  # the engine proposed, an officer must decide
+    clock.advance(dt.timedelta(days=DEFAULT_POLICY.bank_decision_days + 1))
+    svc.catch_up(customer)
+    assert svc.application(customer, app.id).status == "expired"
+    _, offers = svc.offers(customer, app.id)
+    assert offers == []
+    with read_session(svc.engine) as s:
+        statuses = {o.status for o in s.exec(select(Offer).where(Offer.application_id == app.id)).all()}
+    assert statuses == {"proposed"}

@@ -423,8 +423,10 @@ class Services:
             still = missing_proofs(ApplicationKind(row.kind), (p.kind for p in apps.proofs_of(s, row.id)), self.policy)
             if still:
                 raise apps.ApplicationRefused("missing_proofs", "required proofs are missing: " + ", ".join(still))
+            # The bank's decision period starts again with the complete file: counting it from
+            # the first submission could leave no time at all (or a deadline already passed).
             apps.record_status(s, row, "under_review", actor="customer", now=now,
-                               deadline_at=row.submitted_at + dt.timedelta(days=self.policy.bank_decision_days))
+                               deadline_at=now + dt.timedelta(days=self.policy.bank_decision_days))
             rf.run_engine(s, row, now, day, self.policy)
             self._audit(s, f"customer:{customer_id}", "application.materials", f"application:{row.id}")
 

@@ -142,7 +142,9 @@ def due_application_ids(session: Session, now: dt.datetime, policy: Policy, *, c
     )
     if customer_id is not None:
         query = query.where(Application.customer_id == customer_id)
-    return list(session.exec(query.order_by(Application.id)).all())
+    # Sorted here, not by ORDER BY id: with that clause SQLite walks the whole table in id order
+    # instead of using the (status, deadline) indexes, which costs seconds at 100,000 rows.
+    return sorted(session.exec(query).all())
 
 
 def advance(session: Session, application_id: int, now: dt.datetime, today: dt.date, policy: Policy) -> bool:
@@ -250,7 +252,7 @@ def _expire(session: Session, row: Application, now: dt.datetime) -> None:
     was = S(row.status)
     if was == S.ACCEPTED:
         _undo_settlement(session, row, now)
-    for offer in session.exec(select(Offer).where(Offer.application_id == row.id, Offer.status.in_(["issued", "proposed"]))).all():  # type: ignore[attr-defined]
+    for offer in session.exec(select(Offer).where(Offer.application_id == row.id, Offer.status == "issued")).all():
         offer.status = "expired"
         session.add(offer)
     record_status(session, row, S.EXPIRED, actor="engine", now=now, reason=f"deadline.{was.value}")
