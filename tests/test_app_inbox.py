@@ -35,8 +35,14 @@ async def test_the_offer_ready_message_appears_after_the_review_unread_and_phras
     app = make_app(settings, clock, services=sqlite_demo_services)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, "80000001", "111111", InboxScreen)
-        assert text_of(screen.query_one("#inbox-summary")) == "共1条消息，1条未读"
-        assert row_texts(screen.query_one(DataTable)) == [["未读", "2026年11月28日 09:30", "协商方案已给出"]]
+        # 张伟's first loan also has an installment due today: its reminder is the newest message.
+        assert text_of(screen.query_one("#inbox-summary")) == "共2条消息，2条未读"
+        assert row_texts(screen.query_one(DataTable)) == [
+            ["未读", "2026年11月28日 09:30", "还款即将到期"],
+            ["未读", "2026年11月28日 09:30", "协商方案已给出"],
+        ]
+        await pilot.press("down")
+        await settle(pilot)
         assert text_of(screen.query_one("#inbox-detail")) == (
             "银行已为您的申请给出4个协商方案，请于2026年12月5日前在审核进度中查看并答复。\n"
             "按回车标为已读，并查看这笔申请的审核进度。"
@@ -44,7 +50,7 @@ async def test_the_offer_ready_message_appears_after_the_review_unread_and_phras
         assert footer_descriptions(app)["enter"] == "查看"
         await pilot.press("f2")
         await settle(pilot)
-        assert row_texts(screen.query_one(DataTable)) == [["New", "28 Nov 2026 09:30", "Offers ready"]]
+        assert row_texts(screen.query_one(DataTable))[1] == ["New", "28 Nov 2026 09:30", "Offers ready"]
         assert text_of(screen.query_one("#inbox-detail")).startswith(
             "The bank made 4 offer(s) on your application. See and answer them in the review progress by 5 Dec 2026."
         )
@@ -57,15 +63,39 @@ async def test_enter_marks_the_message_read_and_opens_the_applications_progress(
     app = make_app(settings, clock, services=sqlite_demo_services)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, "80000001", "111111", InboxScreen)
-        await pilot.press("enter")
+        await pilot.press("down", "enter")  # the offer message, below the payment reminder
         await settle(pilot)
         assert isinstance(app.screen, ProgressScreen) and app.screen.application_id == application
-        assert [note.read for note in sqlite_demo_services.inbox(customer)] == [True]
+        read = {note.kind: note.read for note in sqlite_demo_services.inbox(customer)}
+        assert read == {"installment_due": False, "offer_ready": True}
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
-        assert text_of(screen.query_one("#inbox-summary")) == "共1条消息，0条未读"
-        assert row_texts(screen.query_one(DataTable))[0][0] == "已读"
+        assert text_of(screen.query_one("#inbox-summary")) == "共2条消息，1条未读"
+        assert [row[0] for row in row_texts(screen.query_one(DataTable))] == ["未读", "已读"]
+
+
+async def test_a_reminder_of_an_installment_due_soon_leads_to_paying_it(
+    settings: Settings, clock: FixedClock, sqlite_demo_services: Services
+) -> None:
+    """李娜 (80000002) has a plan installment due on 1 December, three days ahead: her inbox
+    reminds her once, and Enter marks it read and opens the payment of that loan."""
+    from wsnego_tui.screens.repay import RepayScreen
+
+    app = make_app(settings, clock, services=sqlite_demo_services)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "80000002", "222222", InboxScreen)
+        assert row_texts(screen.query_one(DataTable)) == [["未读", "2026年11月28日 09:30", "还款即将到期"]]
+        assert text_of(screen.query_one("#inbox-detail")) == (
+            "您有一期还款即将到期：2026年12月1日应还 ¥2,207.25。\n按回车标为已读，并前往还款。"
+        )
+        (reminder,) = screen.notes
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RepayScreen) and app.screen.loan_id == reminder.loan_id
+        customer = app.customer
+        assert customer is not None
+        assert [(n.kind, n.read) for n in sqlite_demo_services.inbox(customer.id)] == [("installment_due", True)]
 
 
 async def test_messages_come_newest_first(

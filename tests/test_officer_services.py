@@ -481,6 +481,19 @@ def test_a_second_negotiation_with_grace_waits_for_a_second_officer_then_takes_e
     assert svc.accept_offer(customer, app.id, offer.id, pin="222222", last4="0002").status == "plan_active"
 
 
+def test_a_senior_officers_proposal_is_approved_by_the_other_demo_senior(svc, officers, sun) -> None:
+    """The demo has two senior officers, so a senior's own proposal can be walked through too."""
+    zhou = officers.login("O0005", "900005").officer
+    assert (zhou.name, zhou.role) == ("周静", "senior")
+    customer, app, proposal = _propose_with_grace(svc, officers, sun)
+    with pytest.raises(ServiceError) as refused:
+        officers.approve(sun, proposal.decision_id, note="我自己批准", version=proposal.application_version)
+    assert refused.value.code == "own_proposal"
+    approved = officers.approve(zhou.id, proposal.decision_id, note="同意", version=proposal.application_version)
+    assert approved.status == DecisionStatus.EFFECTIVE and approved.application_status == "offer_issued"
+    assert len(svc.offers(customer, app.id)[1]) == 1
+
+
 def test_waivers_above_the_single_officer_limit_need_a_second_officer(svc, officers, zhao, sun) -> None:
     svc.policy = dataclasses.replace(POLICY, second_officer_waiver_limit=Decimal("100.00"))
     customer, app = _submit(svc, K.SETTLEMENT)

@@ -223,3 +223,46 @@ def test_the_services_use_the_policy_file_named_in_the_config(tmp_path) -> None:
     policy_file.write_text("max_term_months = 'long'\n", encoding="utf-8")
     with pytest.raises(PolicyError, match="max_term_months"):
         Services(settings)
+
+
+def _config(home: Path, text: str) -> None:
+    from wsnego_tui.config import resolve_paths
+
+    config = resolve_paths(home).config_file
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(text, encoding="utf-8")
+
+
+def test_only_a_demo_run_waits_a_few_seconds_before_the_automatic_review(tmp_path: Path) -> None:
+    """`wsnego-tui --demo` shows an application under review for a moment before the offers;
+    an ordinary run (and every test) keeps the policy's delay, 0 by default."""
+    from wsnego_tui.config import DEMO_REVIEW_DELAY_SECONDS, load_settings
+    from wsnego_tui.services import Services
+
+    home = tmp_path / "home"
+    assert Services(load_settings(home=home)).policy.review_delay_seconds == 0
+    demo = Services(load_settings(home=home, demo=True)).policy
+    assert demo.review_delay_seconds == DEMO_REVIEW_DELAY_SECONDS > 0
+    assert dataclasses.replace(demo, review_delay_seconds=0) == DEFAULT_POLICY  # nothing else changes
+    _config(home, "demo_review_delay_seconds = 12\n")
+    assert Services(load_settings(home=home, demo=True)).policy.review_delay_seconds == 12
+
+
+def test_a_bank_policy_file_decides_the_review_delay_even_in_a_demo_run(tmp_path: Path) -> None:
+    from wsnego_tui.config import load_settings
+    from wsnego_tui.services import Services
+
+    home = tmp_path / "home"
+    write(tmp_path, "review_delay_seconds = 30\n")
+    _config(home, f"policy_file = '{tmp_path / 'policy.toml'}'\n")
+    assert Services(load_settings(home=home, demo=True)).policy.review_delay_seconds == 30
+
+
+@pytest.mark.parametrize("value", ["-1", "'5'", "true", "3601", "1.5"])
+def test_a_bad_demo_review_delay_is_refused_naming_the_key(tmp_path: Path, value: str) -> None:
+    from wsnego_tui.config import ConfigError, load_settings
+
+    home = tmp_path / "home"
+    _config(home, f"demo_review_delay_seconds = {value}\n")
+    with pytest.raises(ConfigError, match="demo_review_delay_seconds"):
+        load_settings(home=home, demo=True)

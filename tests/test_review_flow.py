@@ -201,3 +201,39 @@ def test_a_fully_current_loan_may_not_be_negotiated_and_says_why(svc) -> None:
     checklist = svc.eligibility(customer, loan.loan_id)
     assert not any(e.open for e in checklist.values())
     assert all(e.reason for e in checklist.values())
+
+
+# -- reminders ------------------------------------------------------------------------------------
+
+
+def _reminders(svc, customer: int) -> list[tuple[object, object]]:
+    return [(n.params["due_date"], n.params["amount"]) for n in svc.inbox(customer) if n.kind == "installment_due"]
+
+
+def test_an_installment_due_within_the_reminder_days_is_reminded_once(svc, clock) -> None:
+    """李娜 (80000002) pays her negotiated plan; the next installment falls due on 1 December.
+    Reading her inbox again and again (as several sessions would) reminds her of it once."""
+    customer = _login(svc, "80000002", "222222")
+    (loan,) = svc.loans_of(customer)
+    assert loan.next_due_date == dt.date(2026, 12, 1)
+    assert _reminders(svc, customer) == [("2026-12-01", "2207.25")]
+    svc.catch_up(customer)
+    assert _reminders(svc, customer) == [("2026-12-01", "2207.25")]
+
+
+def test_no_reminder_before_the_reminder_days_nor_for_what_is_already_paid(svc, clock) -> None:
+    customer = _login(svc, "80000005", "555555")  # next due 7 December: nine days ahead
+    (loan,) = svc.loans_of(customer)
+    assert _reminders(svc, customer) == []
+    clock.advance(dt.timedelta(days=5))  # now four days ahead
+    assert _reminders(svc, customer) == []
+    options = svc.payment_options(customer, loan.loan_id)
+    svc.pay(loan.loan_id, options.next_installment, "pay-early", actor=f"customer:{customer}")
+    clock.advance(dt.timedelta(days=1))  # three days ahead, but paid
+    assert _reminders(svc, customer) == []
+
+
+def test_a_policy_without_reminders_writes_none(svc) -> None:
+    svc.policy = dataclasses.replace(svc.policy, reminder_days=0)
+    customer = _login(svc, "80000002", "222222")
+    assert _reminders(svc, customer) == []

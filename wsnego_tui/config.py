@@ -17,6 +17,8 @@ from pathlib import Path
 
 APP_NAME = "wsnego-tui"
 LANGUAGES = ("zh", "en")
+DEMO_REVIEW_DELAY_SECONDS = 5
+"""How long `--demo` lets a submitted application wait before the automatic review."""
 
 
 class ConfigError(ValueError):
@@ -63,6 +65,10 @@ class Settings:
     demo: bool = False
     policy_file: Path | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    review_delay_seconds: int | None = None
+    """Replaces the policy's review delay when set: `wsnego-tui --demo` waits a few seconds
+    before the automatic review (DEMO_REVIEW_DELAY_SECONDS, or `demo_review_delay_seconds` in
+    config.toml), so a walkthrough shows the application under review before the offers."""
 
     @property
     def is_embedded_sqlite(self) -> bool:
@@ -125,6 +131,9 @@ def load_settings(
         or "zh"
     )
     policy = _str_setting(file_values, "policy_file", paths.config_file)
+    delay = None
+    if demo and not policy:
+        delay = _int_setting(file_values, "demo_review_delay_seconds", paths.config_file, DEMO_REVIEW_DELAY_SECONDS)
     return Settings(
         paths=paths,
         db_url=url,
@@ -133,7 +142,15 @@ def load_settings(
         demo=demo,
         policy_file=Path(policy).expanduser() if policy else None,
         extra=file_values,
+        review_delay_seconds=delay,
     )
+
+
+def _int_setting(values: dict[str, object], key: str, source: Path, default: int) -> int:
+    value = values.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3600:
+        raise ConfigError(f"{source}: {key} must be a whole number of seconds from 0 to 3600")
+    return value
 
 
 def _str_setting(values: dict[str, object], key: str, source: Path) -> str | None:

@@ -109,6 +109,8 @@ class Policy:
     bank_decision_days: int = 21
     materials_answer_days: int = 14
     offer_valid_days: int = 7
+    # days before an installment's due date that the borrower's inbox reminds them (0: never)
+    reminder_days: int = 3
     # a negotiated plan is broken by this many consecutive missed installments, or one this late
     broken_consecutive_missed: int = 2
     broken_days_late: int = 30
@@ -282,6 +284,8 @@ _SECTIONS: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
              "Days the borrower has to answer a materials request."),
             ("offer_valid_days", "协商方案的有效天数，过期失效。",
              "Days an offer stays open before it lapses."),
+            ("reminder_days", "还款日前几天在消息中提醒借款人（0 表示不提醒）。",
+             "Days before a due date that the borrower's inbox reminds them (0: no reminders)."),
         ),
     ),
     (

@@ -4,7 +4,8 @@ Each notification is phrased here from its kind and parameters in the UI languag
 requested, offer ready, rejected, expired, an officer reviews it, plan active, installment due,
 plan broken, settled): a short title in the table and the whole message below it for the
 highlighted row. Enter marks the message read (services.mark_read) and, when it belongs to an
-application, opens that application's progress (ProgressScreen). `r` reads again; Esc goes
+application, opens that application's progress (ProgressScreen); on a reminder of an
+installment due soon, it opens the payment of that loan (RepayScreen). `r` reads again; Esc goes
 back. Coming back to the screen reads the inbox again.
 
 Never touches the database on the UI thread (services in thread workers) and never shows data
@@ -96,6 +97,11 @@ def _notification_body(tr: Translator, note: NotificationView) -> str:
         return tr("inbox.body.installment_due", due_date=_date_param(tr, due), amount=_money_param(tr, p.get("amount")))
     key = f"inbox.body.{kind}"
     return tr(key) if has_key(key) else tr("inbox.body.unknown")
+
+
+def _opens_repay(note: NotificationView) -> bool:
+    """A reminder of an installment due soon leads to paying it."""
+    return note.kind == "installment_due" and note.loan_id is not None
 
 
 class InboxScreen(WsnegoScreen[None]):
@@ -229,6 +235,8 @@ class InboxScreen(WsnegoScreen[None]):
         lines = [notification_text(tr, note)]
         if note.application_id is not None:
             lines.append(tr("inbox.open_hint"))
+        elif _opens_repay(note):
+            lines.append(tr("inbox.open_hint.repay"))
         detail.update(Content("\n".join(lines)))
 
     # Actions ----------------------------------------------------------------------------------
@@ -251,6 +259,11 @@ class InboxScreen(WsnegoScreen[None]):
             from wsnego_tui.screens.progress import ProgressScreen
 
             self.app.push_screen(ProgressScreen(self.customer, note.application_id))
+        elif _opens_repay(note):
+            from wsnego_tui.screens.repay import RepayScreen
+
+            assert note.loan_id is not None
+            self.app.push_screen(RepayScreen(self.customer, note.loan_id))
         if not note.read:
             self._mark(self.customer.id, note)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from dataclasses import replace
 from pathlib import Path
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -67,6 +68,8 @@ class Services:
         if policy is None and settings.policy_file is not None:
             policy = load_policy(settings.policy_file)  # PolicyError names the file and the key
         self.policy = policy or DEFAULT_POLICY
+        if policy is None and settings.review_delay_seconds is not None:
+            self.policy = replace(self.policy, review_delay_seconds=settings.review_delay_seconds)
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
 
@@ -338,9 +341,10 @@ class Services:
 
     def catch_up(self, customer_id: int | None = None) -> int:
         """Do the automatic work that has fallen due (reviews, deadlines, plans completed or
-        broken), for one customer or for everyone. Every read of a customer's loans or
-        applications calls it first, so whichever process looks next does the work, once.
-        Returns how many applications or plans were moved on."""
+        broken), for one customer or for everyone, and for one customer the reminders of
+        installments due soon. Every read of a customer's loans or applications calls it first,
+        so whichever process looks next does the work, once. Returns how many applications or
+        plans were moved on (reminders are not counted)."""
         from wsnego_tui.store import review_flow as rf
         from wsnego_tui.store.models import Loan
 
@@ -348,7 +352,8 @@ class Services:
         with self._read() as s:
             due = rf.due_application_ids(s, now, self.policy, customer_id=customer_id)
             plans = rf.loans_with_plan_news(s, customer_id, day, self.policy)
-        if not due and not plans:
+            reminders = rf.due_reminders(s, customer_id, day, self.policy) if customer_id is not None else []
+        if not due and not plans and not reminders:
             return 0
         moved = 0
         with self._write() as s:
@@ -363,6 +368,9 @@ class Services:
                 rf.settle_plan_outcome(s, loan, day, now, self.policy)
                 moved += 1
                 self._audit(s, "engine", "plan.outcome", f"loan:{loan.loan_no}", before=before, after=loan.status)
+            if reminders:
+                assert customer_id is not None
+                rf.remind(s, customer_id, reminders, now)
         return moved
 
     def eligibility(self, customer_id: int, loan_id: int):  # type: ignore[no-untyped-def]

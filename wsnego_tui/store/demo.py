@@ -1,4 +1,4 @@
-"""Demo data: five borrowers whose loans exercise every path of the journey, and two officers.
+"""Demo data: five borrowers whose loans exercise every path of the journey, and three officers.
 
 Dates are laid out relative to the business date the data is loaded on, so the demo always
 shows the same situation (two installments overdue, a plan one payment behind, ...) whatever
@@ -58,7 +58,12 @@ DEMO_CUSTOMERS = (
     DemoCustomer("80000004", "444444", "刘洋", "three months overdue with savings to settle at once"),
     DemoCustomer("80000005", "555555", "陈静", "fully current: nothing to negotiate"),
 )
-DEMO_OFFICERS = (("O0001", "900001", "赵敏", "officer"), ("O0002", "900002", "孙强", "senior"))
+DEMO_OFFICERS = (
+    ("O0001", "900001", "赵敏", "officer"),
+    ("O0002", "900002", "孙强", "senior"),
+    # A second senior officer: a senior's own proposal needs another senior's approval.
+    ("O0005", "900005", "周静", "senior"),
+)
 
 PRODUCTS = (
     # code, zh, en, method, basis, quoted rate (%)

@@ -423,3 +423,61 @@ def settle_plan_outcome(session: Session, loan: Loan, today: dt.date, now: dt.da
         loan.version += 1
         session.add(loan)
         notify(session, row.customer_id, "plan_broken", now, loan_id=loan.id, application_id=row.id)
+
+
+# -- reminders ------------------------------------------------------------------------------------
+
+REPAYING = (LoanStatus.CURRENT, LoanStatus.OVERDUE, LoanStatus.NEGOTIATED, LoanStatus.BROKEN)
+"""Loans that still have installments to pay on their active schedule."""
+
+
+def due_reminders(
+    session: Session, customer_id: int, today: dt.date, policy: Policy
+) -> list[tuple[int, int, dt.date, Decimal]]:
+    """Installments of the customer's loans falling due within `policy.reminder_days` (today
+    included) with something still to pay and no reminder yet: (loan id, installment id, due
+    date, amount still due). Read-only, so that a reader only opens a write transaction when
+    there is a reminder to write."""
+    if policy.reminder_days <= 0:
+        return []
+    last_day = today + dt.timedelta(days=policy.reminder_days)
+    rows = session.exec(
+        select(Loan.id, Installment)
+        .join(ScheduleVersion, ScheduleVersion.loan_id == Loan.id)  # type: ignore[arg-type]
+        .join(Installment, Installment.schedule_version_id == ScheduleVersion.id)  # type: ignore[arg-type]
+        .where(
+            Loan.customer_id == customer_id,
+            Loan.status.in_([s.value for s in REPAYING]),  # type: ignore[attr-defined]
+            ScheduleVersion.status == "active",
+            Installment.due_date >= today,  # type: ignore[operator]
+            Installment.due_date <= last_day,  # type: ignore[operator]
+        )
+        .order_by(Installment.due_date)  # type: ignore[arg-type]
+    ).all()
+    found = []
+    for loan_id, row in rows:
+        left = row.payment - row.paid_principal - row.paid_interest
+        if left > 0 and not _reminded(session, row.id):  # type: ignore[arg-type]
+            found.append((loan_id, row.id, row.due_date, left))
+    return found  # type: ignore[return-value]
+
+
+def remind(
+    session: Session, customer_id: int, reminders: list[tuple[int, int, dt.date, Decimal]], now: dt.datetime
+) -> None:
+    """Write the reminders `due_reminders` found, once per installment even when two readers
+    found the same ones (the dedupe key is unique)."""
+    for loan_id, installment_id, due_date, amount in reminders:
+        notify(
+            session, customer_id, "installment_due", now, loan_id=loan_id,
+            dedupe_key=_reminder_key(installment_id), due_date=due_date.isoformat(), amount=str(amount),
+        )
+
+
+def _reminder_key(installment_id: int) -> str:
+    return f"installment_due:{installment_id}"
+
+
+def _reminded(session: Session, installment_id: int) -> bool:
+    key = _reminder_key(installment_id)
+    return session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first() is not None
