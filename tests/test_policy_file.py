@@ -7,6 +7,7 @@ file.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -266,3 +267,43 @@ def test_a_bad_demo_review_delay_is_refused_naming_the_key(tmp_path: Path, value
     _config(home, f"demo_review_delay_seconds = {value}\n")
     with pytest.raises(ConfigError, match="demo_review_delay_seconds"):
         load_settings(home=home, demo=True)
+
+
+def test_the_policy_in_force_is_audited_once_and_again_when_the_bank_changes_it(tmp_path: Path, clock) -> None:
+    """Opening the database records the policy in force in the audit log; reopening with the
+    same policy records nothing; a changed policy file records exactly what changed, before
+    and after, and the hash chain stays intact."""
+    from sqlmodel import select
+
+    from wsnego_tui.config import load_settings
+    from wsnego_tui.services import Services
+    from wsnego_tui.store import audit
+    from wsnego_tui.store.engine import read_session
+    from wsnego_tui.store.models import AuditEntry
+
+    settings = load_settings(home=tmp_path / "home")
+
+    def entries(svc: Services) -> list[AuditEntry]:
+        with read_session(svc.engine) as s:
+            return list(s.exec(select(AuditEntry).order_by(AuditEntry.id)).all())
+
+    first = Services(settings, clock)
+    first.prepare()
+    first.prepare()
+    (entry,) = [e for e in entries(first) if e.action == "policy.change"]
+    detail = json.loads(entry.detail)
+    assert (entry.actor, detail["source"], detail["first"], detail["changed"]) == ("system", "default", True, {})
+    assert detail["values"]["max_term_months"] == "60" and detail["values"]["affordability_pct"] == "70"
+    first.close()
+
+    policy_file = write(tmp_path, "max_term_months = 36\naffordability_pct = 65.5\n")
+    changed = Services(dataclasses.replace(settings, policy_file=policy_file), clock)
+    changed.prepare()
+    changed.prepare()
+    later = [e for e in entries(changed) if e.action == "policy.change"]
+    assert len(later) == 2
+    detail = json.loads(later[1].detail)
+    assert detail["source"] == str(policy_file) and not detail["first"]
+    assert detail["changed"] == {"max_term_months": ["60", "36"], "affordability_pct": ["70", "65.5"]}
+    assert audit.verify(entries(changed)) == []
+    changed.close()

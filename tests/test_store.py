@@ -137,7 +137,7 @@ def test_the_audit_log_refuses_updates_and_deletes(services) -> None:
             with write_session(services.engine) as s:
                 s.execute(sa.text(statement))
     with read_session(services.engine) as s:
-        assert len(s.exec(select(AuditEntry)).all()) == 2
+        assert len(s.exec(select(AuditEntry).where(AuditEntry.action == "note")).all()) == 2
 
 
 def test_the_audit_chain_detects_an_altered_and_a_removed_entry(services) -> None:

@@ -349,6 +349,12 @@ def _toml_value(value: object) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to a policy file")  # pragma: no cover
 
 
+def policy_values(policy: Policy) -> dict[str, str]:
+    """Every setting as the text a policy file would hold for it: what the audit log records
+    when the policy in force changes (exact, no float)."""
+    return {spec.name: _toml_value(getattr(policy, spec.name)) for spec in fields(policy)}
+
+
 def policy_to_toml(policy: Policy = DEFAULT_POLICY) -> str:
     """`policy` as the text of a policy file: every key, each with a comment in Chinese and English.
 

@@ -118,7 +118,23 @@ class Services:
             raise SchemaOutdated(
                 "the database schema is out of date; run `wsnego-tui db upgrade` first"
             )
+        self.record_policy()
         return self.database_state()
+
+    def record_policy(self) -> bool:
+        """Write the policy in force to the audit log when it differs from the one last recorded
+        there (a bank edited its policy file, or a process runs with another one). Returns
+        whether it was recorded. Reads first, so an unchanged policy costs no write."""
+        from wsnego_tui.core.policy import policy_values
+        from wsnego_tui.store import audit
+
+        values = policy_values(self.policy)
+        with self._read() as s:
+            if audit.recorded_policy(s) == values:
+                return False
+        source = str(self.settings.policy_file) if self.settings.policy_file is not None else "default"
+        with self._write() as s:
+            return audit.record_policy(s, at=self.clock.now(), values=values, source=source)
 
     def upgrade_schema(self) -> tuple[str | None, str]:
         """Run the migrations (`wsnego-tui db upgrade`); returns (before, after) revisions."""

@@ -88,3 +88,34 @@ def verify(entries: Iterable[AuditEntry]) -> list[ChainBreak]:
             problems.append(ChainBreak(entry.id, "content does not match its hash (the entry was altered)"))
         prev = entry.hash
     return problems
+
+
+POLICY_CHANGE = "policy.change"
+
+
+def record_policy(session: Session, *, at: dt.datetime, values: dict[str, str], source: str) -> bool:
+    """Append a `policy.change` entry when the policy in force differs from the one the log last
+    recorded (or none was recorded yet): the source, every setting, and each changed setting as
+    [before, after]. Returns whether an entry was written. Call it inside a write transaction,
+    so two processes starting with a new policy record it once."""
+    before = recorded_policy(session)
+    if before == values:
+        return False
+    changed = {} if before is None else {
+        key: [before.get(key), value] for key, value in values.items() if before.get(key) != value
+    }
+    fingerprint = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+    append(
+        session, at=at, actor="system", action=POLICY_CHANGE, subject=f"policy:{fingerprint[:16]}",
+        detail={"source": source, "values": values, "changed": changed, "first": before is None},
+    )
+    return True
+
+
+def recorded_policy(session: Session) -> dict[str, str] | None:
+    """The settings of the policy the log last recorded, or None."""
+    last = session.exec(
+        select(AuditEntry.detail).where(AuditEntry.action == POLICY_CHANGE).order_by(AuditEntry.id.desc()).limit(1)  # type: ignore[union-attr]
+    ).first()
+    return json.loads(last)["values"] if last is not None else None
+
