@@ -67,3 +67,37 @@ def test_concurrent_payments_from_several_processes_all_count(demo_services, clo
     with read_session(demo_services.engine) as s:
         count = s.exec(select(func.count()).select_from(Payment).where(Payment.idempotency_key.startswith("w"))).one()  # type: ignore[attr-defined]
     assert count == PROCESSES * PAYMENTS_EACH
+
+
+def test_two_sessions_writing_the_same_reminder_at_once_write_it_once_without_an_error(demo_services, clock) -> None:
+    """Two readers of one customer's inbox (two kiosks, or two app processes) can both find the
+    same reminder missing. The second must wait for the first and then see its row: on
+    PostgreSQL, without the advisory lock, it would insert too and fail on the unique key,
+    and the customer's screen with it."""
+    import threading
+
+    from wsnego_tui.store.engine import write_session
+    from wsnego_tui.store.models import Notification
+    from wsnego_tui.store.review_flow import notify
+
+    customer = demo_services.login("80000002", "222222").customer.id
+    key, outcome = "installment_due:test", []
+
+    def second() -> None:
+        try:
+            with write_session(demo_services.engine) as s:
+                notify(s, customer, "installment_due", clock.now(), dedupe_key=key)
+            outcome.append("ok")
+        except Exception as exc:  # reported below
+            outcome.append(f"{type(exc).__name__}: {exc}")
+
+    with write_session(demo_services.engine) as s:
+        notify(s, customer, "installment_due", clock.now(), dedupe_key=key)
+        other = threading.Thread(target=second)
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive()  # waiting for the first transaction, not writing beside it
+    other.join(timeout=30)
+    assert outcome == ["ok"]
+    with read_session(demo_services.engine) as s:
+        assert s.exec(select(func.count()).select_from(Notification).where(Notification.dedupe_key == key)).one() == 1

@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from wsnego_tui.store.engine import serialize_on
 from wsnego_tui.store.models import AuditEntry
 
 GENESIS = "0" * 64
@@ -98,6 +99,7 @@ def record_policy(session: Session, *, at: dt.datetime, values: dict[str, str], 
     recorded (or none was recorded yet): the source, every setting, and each changed setting as
     [before, after]. Returns whether an entry was written. Call it inside a write transaction,
     so two processes starting with a new policy record it once."""
+    serialize_on(session, POLICY_CHANGE)
     before = recorded_policy(session)
     if before == values:
         return False

@@ -86,6 +86,18 @@ def write_session(engine: Engine) -> Iterator[Session]:
             yield session
 
 
+def serialize_on(session: Session, name: str) -> None:
+    """Make writers that check-then-insert under the same `name` take turns until the end of
+    the transaction. PostgreSQL's read-committed transactions run side by side, so two could
+    both see "not there yet" and insert twice: a transaction-scoped advisory lock keyed on the
+    name makes the second wait and then see the first one's row. SQLite needs nothing: a write
+    transaction (BEGIN IMMEDIATE) already holds the database's single write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+
+
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
     """A read-only transaction (a consistent snapshot on both databases)."""

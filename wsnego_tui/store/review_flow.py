@@ -28,6 +28,7 @@ from wsnego_tui.core.review import ApplicationFacts, Decision, OfferProposal, Ou
 from wsnego_tui.core.schedule import GraceKind, Method, Rate, build_schedule
 from wsnego_tui.core.views import LoanStatus
 from wsnego_tui.store.applications import ApplicationRefused, proofs_of, record_status
+from wsnego_tui.store.engine import serialize_on
 from wsnego_tui.store.models import Application, Installment, Loan, Notification, Offer, ScheduleVersion
 from wsnego_tui.store.queries import active_version, installments_of, state_of
 
@@ -49,10 +50,10 @@ def notify(
     session: Session, customer_id: int, kind: str, now: dt.datetime, *, loan_id: int | None = None,
     application_id: int | None = None, dedupe_key: str | None = None, **params: object,
 ) -> None:
-    if dedupe_key is not None and session.exec(
-        select(Notification.id).where(Notification.dedupe_key == dedupe_key)
-    ).first():
-        return
+    if dedupe_key is not None:
+        serialize_on(session, f"notification:{dedupe_key}")
+        if session.exec(select(Notification.id).where(Notification.dedupe_key == dedupe_key)).first():
+            return
     session.add(
         Notification(
             customer_id=customer_id, kind=kind, loan_id=loan_id, application_id=application_id,
