@@ -9,7 +9,8 @@ demo data, otherwise a dialog offers to), outdated schema (the log-in screen say
 
 Keys on every screen: F2 switches the language (中文 / English) and re-renders the screen,
 F3 switches between the light and the dark theme, F1 (or ?) lists the current screen's keys
-(screens.help), Ctrl+Q quits. `theme = "light"` in
+(screens.help), Ctrl+Q quits (not in kiosk mode: screens.kiosk has the kiosk's rules, the idle
+lock and the apology after an unexpected error). `theme = "light"` in
 config.toml starts in the light theme. NO_COLOR is honoured by Textual itself.
 
 Hidden hook, for scripts/bench_startup.py only: with WSNEGO_EXIT_AFTER_FIRST_PAINT=<file> in
@@ -24,11 +25,12 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.content import Content
@@ -37,6 +39,7 @@ from textual.message import Message
 from wsnego_tui.config import Settings
 from wsnego_tui.core.clock import Clock, SystemClock
 from wsnego_tui.i18n import Translator, other_language
+from wsnego_tui.kiosk import KIOSK_BLOCKED_ACTIONS
 from wsnego_tui.screens.login import LoginScreen
 from wsnego_tui.widgets.safe_text import safe_text
 
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
     from wsnego_tui.core.views import CustomerView, DatabaseState
     from wsnego_tui.screens.base import LocalizedMixin
     from wsnego_tui.screens.demo_offer import DemoOfferDialog
+    from wsnego_tui.screens.kiosk import KioskSupervisor
     from wsnego_tui.services import Services
 
 log = logging.getLogger(__name__)
@@ -125,6 +129,11 @@ class WsnegoApp(App[int]):
         self._first_paint_seen = False
         if settings.extra.get("theme") == "light":
             self.theme = LIGHT_THEME
+        self.kiosk: KioskSupervisor | None = None
+        if settings.kiosk:
+            from wsnego_tui.screens.kiosk import KioskSupervisor
+
+            self.kiosk = KioskSupervisor(self)
 
     def format_title(self, title: str, sub_title: str) -> Content:
         """The title line: the app, then the step. Separated by spaces (Textual's em dash is of
@@ -227,8 +236,31 @@ class WsnegoApp(App[int]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self._login_screen().reset()
+        if self.kiosk is not None:
+            self.kiosk.session_ended()
 
     # App-wide keys --------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.kiosk is not None:
+            self.kiosk.start()
+
+    async def on_event(self, event: events.Event) -> None:
+        # Kiosk: every key or click resets the idle lock (and only closes a kiosk dialog).
+        if (
+            self.kiosk is not None
+            and isinstance(event, (events.InputEvent, events.Paste))
+            and not event.is_forwarded
+            and self.kiosk.noticed_activity(event)
+        ):
+            return
+        await super().on_event(event)
+
+    def _handle_exception(self, error: Exception) -> None:
+        if self.kiosk is None:
+            super()._handle_exception(error)
+        else:  # never a traceback on a customer's screen
+            self.kiosk.handle_error(error)
 
     def on_unmount(self) -> None:
         """The app is shutting down: release the database connections it opened itself
@@ -247,6 +279,8 @@ class WsnegoApp(App[int]):
                 localized.apply_language()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.kiosk is not None and action in KIOSK_BLOCKED_ACTIONS:
+            return False
         if action == "help":
             return type(self.screen).__name__ != "HelpScreen"
         return True
@@ -278,6 +312,12 @@ def _demo_offer() -> DemoOfferDialog:
 
 def run_app(settings: Settings) -> int:
     """Run the app in this terminal; the process exit status (0, or 1 after a crash)."""
+    if settings.kiosk:
+        from wsnego_tui.kiosk import configure_kiosk_logging
+
+        configure_kiosk_logging(settings)
     app = WsnegoApp(settings)
     app.run()
+    if settings.kiosk and app.return_code:
+        print(Translator(app.lang)("kiosk.crashed"), file=sys.stderr, flush=True)
     return app.return_code or 0

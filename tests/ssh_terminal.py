@@ -1,0 +1,191 @@
+"""An SSH client with a screen, for the serve-ssh tests and scripts/load_ssh.py.
+
+`open_terminal()` connects with asyncssh, asks for a pty of the given size and feeds every
+byte the server sends into a pyte screen, so a test can wait for text to appear where a
+person would see it. Also starts `wsnego-tui serve-ssh` on a free loopback port
+(`start_server`), with a temp home and the demo data.
+
+Test support only: never used by the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncssh
+import pyte
+
+ENTER = "\r"
+ESCAPE = "\x1b"
+DOWN = "\x1b[B"
+TAB = "\t"
+
+
+class TerminalClient(asyncssh.SSHClientSession):  # type: ignore[type-arg]
+    """What the client's terminal shows, kept up to date from the channel's bytes."""
+
+    def __init__(self, columns: int, rows: int) -> None:
+        self.screen = pyte.Screen(columns, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        self.stderr = bytearray()
+        self.received = 0
+        self.exit_status: int | None = None
+        self.closed = asyncio.Event()
+        self.changed = asyncio.Event()
+        self.chan: asyncssh.SSHClientChannel[bytes] | None = None
+
+    def connection_made(self, chan: asyncssh.SSHClientChannel[bytes]) -> None:  # type: ignore[override]
+        self.chan = chan
+
+    def data_received(self, data: bytes, datatype: int | None) -> None:  # type: ignore[override]
+        if datatype == asyncssh.EXTENDED_DATA_STDERR:
+            self.stderr += data
+        self.stream.feed(data)
+        self.received += len(data)
+        self.changed.set()
+
+    def exit_status_received(self, status: int) -> None:
+        self.exit_status = status
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed.set()
+        self.changed.set()
+
+    def line(self, row: int) -> str:
+        """One row as text. (pyte's own `display` fails on the empty stub cell a wide
+        character leaves when a narrow one overwrites it; joining the cells skips stubs.)"""
+        cells = self.screen.buffer[row]
+        return "".join(cells[x].data for x in range(self.screen.columns)).rstrip()
+
+    def text(self) -> str:
+        return "\n".join(self.line(row) for row in range(self.screen.lines))
+
+    def resize(self, columns: int, rows: int) -> None:
+        self.screen.resize(rows, columns)
+        assert self.chan is not None
+        self.chan.change_terminal_size(columns, rows)
+
+    def send(self, data: str) -> None:
+        assert self.chan is not None
+        self.chan.write(data.encode())
+
+    async def wait_for(self, condition: str | Callable[[str], bool], timeout: float = 20.0) -> float:
+        """Until the screen shows `condition` (text, or a test of the whole screen's text);
+        the seconds it took."""
+        check = (lambda screen: condition in screen) if isinstance(condition, str) else condition
+        start = time.monotonic()
+        while not check(self.text()):
+            left = timeout - (time.monotonic() - start)
+            if left <= 0 or self.closed.is_set():
+                raise AssertionError(f"the screen never showed {condition!r}; it shows:\n{self.text()}")
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), left)
+            except TimeoutError:
+                pass
+        return time.monotonic() - start
+
+
+async def open_terminal(
+    port: int,
+    *,
+    username: str = "kiosk",
+    columns: int = 100,
+    rows: int = 30,
+    client_keys: list[asyncssh.SSHKey] | None = None,
+    env: dict[str, str] | None = None,
+    term: str | None = "xterm-256color",
+) -> tuple[asyncssh.SSHClientConnection, asyncssh.SSHClientChannel[bytes], TerminalClient]:
+    conn = await asyncssh.connect(
+        "127.0.0.1", port, username=username, known_hosts=None,
+        client_keys=client_keys or [], agent_path=None, password=None,
+    )
+    chan, session = await conn.create_session(
+        lambda: TerminalClient(columns, rows),
+        term_type=term,
+        term_size=(columns, rows) if term else None,
+        encoding=None,
+        env=env or {},
+    )
+    return conn, chan, session
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    port: int
+    home: Path
+    log: Path
+
+    def children(self) -> list[int]:
+        """The pids of the server's child processes (one kiosk app per session)."""
+        pids: list[int] = []
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            try:
+                pids += [int(p) for p in (task / "children").read_text().split()]
+            except OSError:
+                pass
+        return pids
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, timeout: float = 20.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        return self.proc.wait()
+
+
+def write_config(home: Path, ssh: dict[str, object], extra: str = "") -> None:
+    lines = ["[ssh]"]
+    for key, value in ssh.items():
+        lines.append(f"{key} = {value!r}" if not isinstance(value, str) else f'{key} = "{value}"')
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "config.toml").write_text(extra + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def load_demo(home: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "wsnego_tui", "--home", str(home), "demo", "load"],
+        check=True, capture_output=True, env=_clean_env(),
+    )
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEXTUAL", "WSNEGO_"))}
+    env.update(extra)
+    return env
+
+
+def start_server(home: Path, *args: str, env: dict[str, str] | None = None) -> Server:
+    """`wsnego-tui --home HOME serve-ssh --port 0 ARGS`, once it listens."""
+    log = home / "serve-ssh.log"
+    handle = log.open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wsnego_tui", "--home", str(home), "serve-ssh", "--port", "0", *args],
+        stdout=handle, stderr=subprocess.STDOUT, env=_clean_env(**(env or {})),
+    )
+    handle.close()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        match = re.search(r"serve-ssh listening on [\d.]+:(\d+)", log.read_text(errors="replace"))
+        if match:
+            return Server(proc, int(match.group(1)), home, log)
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError(f"serve-ssh did not start:\n{log.read_text(errors='replace')}")
