@@ -95,8 +95,13 @@ async def type_into(pilot: Pilot[int], selector: str, text: str) -> None:
 async def log_in(pilot: Pilot[int], customer_no: str, pin: str) -> None:
     """Fill both fields, press Enter in the PIN field and wait for the answer (and for the
     next screen's data). Tests about typing itself use `type_into`, key by key."""
+    await _submit_log_in_form(pilot, "#customer-no", customer_no, pin)
+
+
+async def _submit_log_in_form(pilot: Pilot[int], number_field: str, number: str, pin: str) -> None:
+    """Fill a log-in form's number field and PIN, press Enter in the PIN field and settle."""
     screen = pilot.app.screen
-    screen.query_one("#customer-no", Input).value = customer_no
+    screen.query_one(number_field, Input).value = number
     pin_field = screen.query_one("#pin", Input)
     pin_field.value = pin
     pin_field.focus()
@@ -201,3 +206,26 @@ async def wait_until(pilot: Pilot[int], condition: Callable[[], bool], seconds: 
         assert time.monotonic() - start < seconds, "the screen did not change in time"
         await pilot.pause(0.1)
     return time.monotonic() - start
+
+
+def make_officer_app(
+    settings: Settings, clock: Clock, *, lang: str = "zh", services: Services | None = None, demo: bool = True
+) -> WsnegoApp:
+    """The officer console (OfficerApp) like `make_app`: temp database, fixed time, no motion."""
+    from wsnego_tui.officer_app import OfficerApp
+
+    app = OfficerApp(replace(settings, lang=lang, demo=demo), clock=clock, services=services)
+    app.animation_level = "none"
+    app.input_cursor_blink = False
+    return app
+
+
+async def officer_log_in(pilot: Pilot[int], officer_no: str, pin: str) -> None:
+    """Wait for the database, fill the officer log-in form, press Enter and wait for the answer
+    (and, on success, for the queue's first page)."""
+    await wait_for_database(pilot)
+    await _submit_log_in_form(pilot, "#officer-no", officer_no, pin)
+    queue = pilot.app.screen
+    if type(queue).__name__ == "QueueScreen":
+        await wait_until(pilot, lambda: queue.shown_request == queue.request)  # type: ignore[attr-defined]
+        await settle(pilot)  # and everything the rows set off (layout, Footer) before a snapshot

@@ -233,3 +233,29 @@ async def test_a_kiosk_session_is_dropped_whole_on_log_out(settings: Settings, c
         await settle(pilot)
         assert app.screen.query_one("#customer-no", Input).value == ""
         assert app.screen.query_one("#customer-no", Input).has_focus
+
+
+async def test_a_number_and_enter_arriving_in_one_burst_are_taken_in_order(
+    settings: Settings, clock: FixedClock
+) -> None:
+    """A card reader, a paste or fast typing over SSH delivers the digits and Enter at once. If
+    Enter were taken before the digits reached the field, the log-in would check a half-typed
+    number and keep the focus there, and the PIN would be typed into the wrong field."""
+    from textual import events
+
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        screen = app.screen
+        screen.query_one("#customer-no", Input).focus()
+        await pilot.pause()
+        for key in [*"80000001", "enter"]:  # queued together, none handled before the next arrives
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await settle(pilot)
+        assert screen.query_one("#customer-no", Input).value == "80000001"
+        assert field_message(app, "customer-no") == ""
+        assert app.focused is screen.query_one("#pin", Input)  # on to the PIN, as Enter means
+        for key in [*"111111", "enter"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await settle(pilot)
+        assert isinstance(app.screen, LoansScreen)

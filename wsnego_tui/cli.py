@@ -34,7 +34,9 @@ class LazyGroup(click.Group):
     """A group whose heavier subcommands are imported only when they are run (or listed by
     --help), so that opening the app never pays for the calculator's command."""
 
-    lazy: dict[str, str] = {"schedule": "wsnego_tui.cli_schedule:schedule", "audit": "wsnego_tui.cli_audit:audit"}
+    lazy: dict[str, str] = {"schedule": "wsnego_tui.cli_schedule:schedule", "audit": "wsnego_tui.cli_audit:audit",
+                             "officer": "wsnego_tui.cli_officer:officer",
+                             "serve-ssh": "wsnego_tui.ssh_server:serve_ssh"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
@@ -77,6 +79,13 @@ def cli(
     ctx.obj = Context(home, db_url, lang)
     if ctx.invoked_subcommand is None:
         settings = ctx.obj.settings(demo=demo, kiosk=kiosk)
+        if settings.kiosk:  # before Textual is imported: it reads TEXTUAL_* at import
+            from wsnego_tui.kiosk import KioskRefused, prepare_kiosk_process
+
+            try:
+                prepare_kiosk_process(settings)
+            except (ConfigError, KioskRefused) as exc:
+                raise click.ClickException(str(exc)) from None
         from wsnego_tui.app import run_app
 
         sys.exit(run_app(settings))

@@ -6,6 +6,6 @@ screen they belong to; a key defined twice is an error at import. Pure: no textu
 
 from __future__ import annotations
 
-CATALOGS = ("detail", "application", "review")
+CATALOGS = ("detail", "application", "review", "kiosk", "officer")
 """The modules merged, in order: loan detail / negotiate / repay; the application form and
-proofs; progress, offers, agreement, inbox and help."""
+proofs; progress, offers, agreement, inbox and help; kiosk mode's idle lock and apology."""

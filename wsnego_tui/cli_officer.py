@@ -1,0 +1,18 @@
+"""`wsnego-tui officer`: the officer console (imported only when the subcommand runs)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command()
+@click.option("--demo", is_flag=True, help="Load the demo data into an empty database on start.")
+@click.pass_obj
+def officer(obj, demo: bool) -> None:  # type: ignore[no-untyped-def]
+    """The bank's officer console: the queue, cases, the offer builder and decisions."""
+    settings = obj.settings(demo=demo)
+    from wsnego_tui.officer_app import run_officer_app
+
+    sys.exit(run_officer_app(settings))
