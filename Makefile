@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test screens bench clean
+.PHONY: run test screens bench bench-journey clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "wsnego-tui needs Python 3.11 or newer")'
@@ -32,6 +32,9 @@ screens: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python scripts/bench_startup.py
+
+bench-journey: $(VENV)/.installed-test
+	$(BIN)/python scripts/bench_journey.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -194,6 +194,7 @@ async def test_a_double_press_accepts_once(
         screen = await open_screen(pilot, "80000001", "111111", lambda c: ConfirmScreen(c, application, offers[0].id))
         await type_into(pilot, "#confirm-last4", "0001")
         await type_into(pilot, "#confirm-pin", "111111")
+        app.set_focus(None)  # off the fields, Enter acts at once (in one, behind the keys typed)
         screen.action_accept()
         assert screen.busy and screen.query_one("#confirm-pin", Input).disabled
         assert "enter" not in footer_descriptions(app)
@@ -330,3 +331,25 @@ async def test_a_name_that_looks_like_markup_reads_literally_in_the_agreement(
         await pilot.click("#confirm-agreement-text", offset=(20, 3))
         await settle(pilot)
         assert app.is_running and app.screen is screen
+
+
+async def test_the_pin_and_enter_arriving_in_one_burst_confirm_with_the_whole_pin(
+    settings: Settings, clock: FixedClock, sqlite_demo_services: Services, tmp_path: Path
+) -> None:
+    """Enter is taken before the keys sent just before it reach the field: a fast typist's
+    (or a paste's) last digits must not be lost to a "PIN incomplete" refusal."""
+    from textual import events
+
+    customer, application = reviewed(sqlite_demo_services, tmp_path / "proofs")
+    _, offers = sqlite_demo_services.offers(customer, application)
+    app = make_app(settings, clock, services=sqlite_demo_services)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "80000001", "111111", lambda c: ConfirmScreen(c, application, offers[0].id))
+        await type_into(pilot, "#confirm-last4", "0001")
+        screen.query_one("#confirm-pin", Input).focus()
+        await pilot.pause()
+        for key in [*"111111", "enter"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await settle(pilot)
+        assert text_of(screen.query_one("#confirm-done")).startswith("新还款计划已生效。")
+    assert sqlite_demo_services.application(customer, application).status == "plan_active"

@@ -283,6 +283,46 @@ async def test_a_second_negotiation_names_both_the_income_and_the_expense_proof(
         assert [(p.kind, p.media_type) for p in proofs] == [("expense", "image/png")]
 
 
+async def test_a_materials_request_is_answered_by_sending_the_materials(
+    settings: Settings, clock: FixedClock, sqlite_demo_services, proof_folder: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from wsnego_tui.services.officer import OfficerServices
+
+    services = sqlite_demo_services
+    cid = customer_id("80000002")
+    view = draft(services, "80000002", ApplicationKind.SECOND)
+    services.attach_proof(cid, view.id, ProofKind.INCOME, proof_folder / "payslip.pdf")
+    view = services.attach_proof(cid, view.id, ProofKind.EXPENSE, proof_folder / "receipt.PNG")
+    services.submit_application(cid, view.id, version=view.version, idempotency_key="test")
+    services.catch_up(cid)  # a second negotiation goes to an officer
+    officers = OfficerServices(services)
+    officer = officers.login("O0001", "900001").officer
+    assert officer is not None
+    officers.request_materials(
+        officer.id, view.id, [ProofKind.HARDSHIP], message="请补充住院证明", note="hospital papers",
+        version=services.application(cid, view.id).version,
+    )
+    app = make_app(settings, clock, services=services)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_proofs(pilot, "80000002", "222222", view.id)
+        offered = footer_descriptions(app)
+        assert offered["s"] == "发送补充材料" and "delete" not in offered
+        required = text_of(screen.query_one("#proofs-required"))
+        assert "银行要求补充：\u2717 困难证明 缺少" in required
+        assert "银行留言：请补充住院证明" in required
+        assert screen.query_one("#proofs-kind", Select).value == "hardship"  # the requested kind first
+        await pick(pilot, screen, "statement.pdf")
+        assert "银行要求补充：\u2713 困难证明 已附" in text_of(screen.query_one("#proofs-required"))
+        await pilot.press("s")
+        await settle(pilot)
+        stored = services.application(cid, view.id)
+        assert stored.status == "under_review"
+        assert ("hardship", "statement.pdf") in [(p.kind, p.original_name) for p in stored.proofs]
+        statuses = [e.status for e in stored.events]
+        asked = len(statuses) - 1 - statuses[::-1].index("materials_requested")
+        assert "under_review" in statuses[asked + 1:]
+
+
 async def test_the_proofs_screen_follows_the_language_key(
     settings: Settings, clock: FixedClock, sqlite_demo_services, proof_folder: Path
 ) -> None:  # type: ignore[no-untyped-def]

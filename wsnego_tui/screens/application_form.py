@@ -38,7 +38,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Header, Input, Label, Select, Static, TextArea
 
 from wsnego_tui.core.application_form import (
     HARDSHIP_TEXT_MAX,
@@ -60,6 +60,7 @@ from wsnego_tui.core.text import UNSAFE_CODEPOINTS
 from wsnego_tui.core.views import ApplicationView, CustomerView, LoanDetail, LoanSummary
 from wsnego_tui.i18n import Translator, enum_label, has_key
 from wsnego_tui.screens.base import WsnegoScreen
+from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
 
 log = logging.getLogger(__name__)
@@ -526,7 +527,7 @@ class ApplicationFormScreen(WsnegoScreen[None]):
             with Vertical(id="appform-preview"):
                 yield Static(tr("appform.preview.title"), id="appform-preview-title", classes="heading", markup=False)
                 yield Static("", id="appform-preview-body", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def _row(self, name: str, field: Widget) -> ComposeResult:
         with Horizontal(classes="appform-row", id=f"{WIDGET_IDS.get(name, name)}-row"):
@@ -574,7 +575,7 @@ class ApplicationFormScreen(WsnegoScreen[None]):
         self._show_heading()
         self._show_status()
         self._show_preview()
-        self._load()
+        self.after_paint(self._load)  # once the screen has been painted
 
     def show_step(self) -> None:
         """The step and the kind of application in the title line ("二次协商" stands out)."""

@@ -11,6 +11,7 @@ Never imports the store, SQLModel or the services at import time; never shows da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
@@ -65,6 +66,22 @@ class LocalizedMixin:
         self.refresh_texts()
         self.refresh_bindings()  # type: ignore[attr-defined]
 
+    def behind_typing(self, callback: Callable[[], object]) -> None:
+        """Run `callback` after the keys already sent to the focused field have reached it.
+
+        Enter is a priority binding on the form screens (so the Footer offers it whatever has
+        the focus), and a priority binding is taken before the keys typed just before it have
+        reached the field: digits and Enter arriving in one burst (a card reader, a paste,
+        typing over SSH) would check a half-typed value. Queued on the field itself, the
+        callback runs behind them."""
+        from textual.widgets import Input
+
+        focused = self.app.focused
+        if isinstance(focused, Input):
+            focused.call_later(callback)
+        else:
+            callback()
+
     def refresh_texts(self) -> None:
         """Set every translated text of the screen again; each screen overrides it. (Texts
         are first set in compose: the first paint must not lay the screen out twice.)"""
@@ -75,6 +92,18 @@ class WsnegoScreen(LocalizedMixin, Screen[ResultType]):
 
     def on_mount(self) -> None:
         self.show_step()
+
+    def after_paint(self, callback: Callable[..., object], *args: object) -> None:
+        """Call `callback(*args)` once this screen has been painted, if it is still in the app.
+        Screens start reading their data this way: a database worker started alongside the
+        first paint shares the interpreter with it and holds the new screen back (measured by
+        scripts/bench_journey.py)."""
+
+        def run() -> None:
+            if self.is_attached:
+                callback(*args)
+
+        self.call_after_refresh(run)
 
 
 class WsnegoModal(LocalizedMixin, ModalScreen[ResultType]):

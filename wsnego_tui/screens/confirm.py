@@ -34,7 +34,7 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
 from wsnego_tui.core.clock import today
 from wsnego_tui.i18n import Translator, enum_label
@@ -49,6 +49,7 @@ from wsnego_tui.screens.offers import (
     term_text,
 )
 from wsnego_tui.widgets.cells import money_cell, number_cell, text_cell
+from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class QuestionDialog(WsnegoModal[bool]):
             with Horizontal(classes="question-buttons"):
                 yield Button(Content(tr("confirm.yes")), id="question-yes", variant="warning")
                 yield Button(Content(tr("confirm.no")), id="question-no", variant="primary")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#question-no", Button).focus()
@@ -309,13 +310,15 @@ class ConfirmScreen(WsnegoScreen[None]):
                         yield Static("", id="confirm-pin-message", classes="field-message", markup=False)
                     yield Static("", id="confirm-status", markup=False)
                     yield Static("", id="confirm-done", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#confirm-done").display = False
         self.query_one("#confirm-last4", Input).focus()
-        self._load(self.customer.id, self.application_id)
+        # Read once the screen has been painted: the reading (every offer's schedule) would
+        # otherwise share the interpreter with the first paint and hold it back.
+        self.after_paint(self._load, self.customer.id, self.application_id)
 
     # Reading ----------------------------------------------------------------------------------
 
@@ -464,6 +467,9 @@ class ConfirmScreen(WsnegoScreen[None]):
         return True
 
     def action_accept(self) -> None:
+        self.behind_typing(self._check_and_accept)
+
+    def _check_and_accept(self) -> None:
         if self.busy or self.result is not None or not self.ready:
             return
         last4 = self.query_one("#confirm-last4", Input)

@@ -13,9 +13,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from wsnego_tui.screens.base import WsnegoModal
+from wsnego_tui.widgets.footer import KeyFooter
 
 
 class DemoOfferDialog(WsnegoModal[bool]):
@@ -37,7 +38,7 @@ class DemoOfferDialog(WsnegoModal[bool]):
             with Horizontal(id="demo-offer-buttons"):
                 yield Button(Content(tr("demo.yes")), id="demo-yes", variant="primary")
                 yield Button(Content(tr("demo.no")), id="demo-no")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#demo-yes", Button).focus()

@@ -16,10 +16,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from wsnego_tui.screens.base import WsnegoModal
 from wsnego_tui.screens.offers import fill_table
+from wsnego_tui.widgets.footer import KeyFooter
 
 
 class HelpScreen(WsnegoModal[None]):
@@ -39,7 +40,7 @@ class HelpScreen(WsnegoModal[None]):
             yield Static("", id="help-title", classes="heading", markup=False)
             yield DataTable(id="help-table", cursor_type="none", show_cursor=False, zebra_stripes=True)
             yield Static("", id="help-hint", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.refresh_texts()

@@ -26,12 +26,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from wsnego_tui.i18n import Translator, has_key
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.screens.offers import fill_table
 from wsnego_tui.screens.progress import proof_names, rule_text
+from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ class InboxScreen(WsnegoScreen[None]):
         super().__init__(id="inbox")
         self.customer = customer
         self.notes: list[NotificationView] | None = None
-        self.loading = False
+        self.reading = False  # a read is under way (Textual's own `loading` would cover the screen)
         self.failed = False
 
     def compose(self) -> ComposeResult:
@@ -139,7 +140,7 @@ class InboxScreen(WsnegoScreen[None]):
             yield Static(self.tr("inbox.loading"), id="inbox-summary", markup=False)
             yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="inbox-detail", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -153,9 +154,9 @@ class InboxScreen(WsnegoScreen[None]):
     # Reading ----------------------------------------------------------------------------------
 
     def action_reload(self) -> None:
-        if self.loading or self.app.services is None:
+        if self.reading or self.app.services is None:
             return
-        self.loading = True
+        self.reading = True
         self.refresh_bindings()
         self._load(self.customer.id)
 
@@ -170,7 +171,7 @@ class InboxScreen(WsnegoScreen[None]):
         self.post_message(self.Loaded(list(notes)))
 
     def on_inbox_screen_loaded(self, message: Loaded) -> None:
-        self.loading = False
+        self.reading = False
         self.failed = message.notes is None
         if message.notes is not None:
             self.notes = message.notes
@@ -245,7 +246,7 @@ class InboxScreen(WsnegoScreen[None]):
         if action == "open":
             return self.selected is not None
         if action == "reload":
-            return not self.loading
+            return not self.reading
         return True
 
     def action_back(self) -> None:

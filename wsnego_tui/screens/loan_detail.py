@@ -33,13 +33,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from wsnego_tui.core.clock import CHINA_TZ
 from wsnego_tui.core.views import CustomerView, InstallmentStatus, InstallmentView, LoanDetail, LoanStatus, PlanView
 from wsnego_tui.i18n import Translator, enum_label, has_key, stage_label
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import money_cell, number_cell, pad_cells, text_cell
+from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -197,7 +198,7 @@ class LoanDetailScreen(WsnegoScreen[None]):
             yield Static("", id="detail-plan", markup=False)
             yield DataTable(id="detail-schedule", cursor_type="row", zebra_stripes=True, cell_padding=self.CELL_PADDING)
             yield Static("", id="detail-history", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
@@ -205,8 +206,9 @@ class LoanDetailScreen(WsnegoScreen[None]):
         self._show()
 
     def on_screen_resume(self) -> None:
-        """Shown first, or back on top after repaying or negotiating: read the loan again."""
-        self.action_reload()
+        """Shown first, or back on top after repaying or negotiating: read the loan again
+        (once the screen has been painted, not alongside its paint)."""
+        self.after_paint(self.action_reload)
 
     # Loading --------------------------------------------------------------------------------
 

@@ -12,13 +12,16 @@ Enter (or a click on a row) opens the highlighted loan's detail (step 3), `i` th
 messages from the bank; the loans are read again whenever this screen comes back on top, so a
 payment made on a later screen shows at once. Escape logs out.
 
-Loans are read by a thread worker through the services. Never touches the database on the UI
-thread and never shows data as markup: every cell is a rich Text of `safe_text(value)`.
+Loans are read by a thread worker through the services. Once they are first shown, another
+thread worker imports the modules of the later steps (LATER_STEPS), so that the first key of
+each step does not wait for an import. Never touches the database on the UI thread and never
+shows data as markup: every cell is a rich Text of `safe_text(value)`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,12 +35,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from wsnego_tui.core.views import CustomerView, LoanStatus, LoanSummary
 from wsnego_tui.i18n import Translator, enum_label, stage_label
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import money_cell, number_cell, text_cell
+from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
 
 log = logging.getLogger(__name__)
@@ -174,6 +178,10 @@ def column_pages(widths: list[int], available: int) -> list[list[int]]:
     return pages
 
 
+LATER_STEPS = ("loan_detail", "negotiate", "application_form", "proofs", "progress", "offers", "confirm", "repay", "inbox")
+"""The screen modules of the steps after My Loans, in journey order (imported ahead of time)."""
+
+
 class LoansScreen(WsnegoScreen[None]):
     """My Loans for one customer; dropped entirely (with its data) on log-out."""
 
@@ -205,7 +213,7 @@ class LoansScreen(WsnegoScreen[None]):
         super().__init__(id="loans")
         self.customer = customer
         self.loans: list[LoanSummary] | None = None
-        self.loading = False
+        self.reading = False  # a read is under way (Textual's own `loading` would cover the screen)
         self.failed = False
         self.sort_column: str | None = None
         self.sort_descending = False
@@ -224,7 +232,7 @@ class LoansScreen(WsnegoScreen[None]):
                 cell_padding=self.CELL_PADDING,
             )
             yield Static("", id="loans-selected", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
@@ -238,9 +246,9 @@ class LoansScreen(WsnegoScreen[None]):
     # Loading --------------------------------------------------------------------------------
 
     def action_reload(self) -> None:
-        if self.loading:
+        if self.reading:
             return
-        self.loading = True
+        self.reading = True
         self.failed = False
         self._show_summary()
         self.refresh_bindings()
@@ -257,12 +265,25 @@ class LoansScreen(WsnegoScreen[None]):
         self.post_message(self.Loaded(list(loans)))
 
     def on_loans_screen_loaded(self, message: Loaded) -> None:
-        self.loading = False
+        if self.loans is None and message.loans is not None:
+            self._warm_up()
+        self.reading = False
         self.failed = message.loans is None
         if message.loans is not None:
             self.loans = message.loans
         self._fill_table()
         self.refresh_bindings()
+
+    @work(thread=True, exclusive=True, group="loans-warm-up", exit_on_error=False)
+    def _warm_up(self) -> None:
+        """While the borrower reads My Loans, import the modules of the journey's later steps
+        (the application form alone, with the calculator, the review rules and Textual's
+        TextArea, takes 50 to 200 ms): each step's first key then does not wait for it."""
+        for name in LATER_STEPS:
+            try:
+                importlib.import_module(f"wsnego_tui.screens.{name}")
+            except Exception:  # an import error shows when the step is opened, not here
+                log.debug("warming up %s failed", name, exc_info=True)
 
     # Bindings -------------------------------------------------------------------------------
 
@@ -273,7 +294,7 @@ class LoansScreen(WsnegoScreen[None]):
             step = parameters[0] if parameters else 1
             return isinstance(step, int) and 0 <= self.column_page + step < len(self._pages)
         if action == "reload":
-            return not self.loading
+            return not self.reading
         if action == "open_loan":
             return self.selected_loan_id is not None
         return True
@@ -417,7 +438,7 @@ class LoansScreen(WsnegoScreen[None]):
         tr = self.tr
         summary = self.query_one("#loans-summary", Static)
         summary.set_class(self.failed, "-error")
-        if self.loading and self.loans is None:
+        if self.reading and self.loans is None:
             summary.update(Content(tr("loans.loading")))
         elif self.failed:
             summary.update(Content(tr("loans.failed")))

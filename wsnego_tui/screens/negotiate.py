@@ -29,7 +29,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wsnego_tui.core.lifecycle import ApplicationKind
@@ -37,6 +37,7 @@ from wsnego_tui.core.views import CustomerView, LoanDetail
 from wsnego_tui.i18n import Translator, enum_label, has_key
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import pad_cells
+from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -161,14 +162,14 @@ class NegotiateScreen(WsnegoScreen[None]):
                     yield Static("", id="negotiate-proofs", markup=False)
                     yield Static("", id="negotiate-note", markup=False)
             yield Static("", id="negotiate-hint", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
         self._show()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        self.after_paint(self.reload)  # once the screen has been painted
 
     # Loading --------------------------------------------------------------------------------
 

@@ -35,12 +35,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from wsnego_tui.i18n import Translator, enum_label, has_key
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import money_cell, number_cell, text_cell
 from wsnego_tui.widgets.chart import BarChart, ChartSeries
+from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ class ScheduleScreen(WsnegoScreen[None]):
             yield Static("", id="schedule-heading", classes="heading", markup=False)
             yield Static("", id="schedule-summary", markup=False)
             yield DataTable(id="schedule-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -306,12 +307,12 @@ class OffersScreen(WsnegoScreen[None]):
             with Horizontal(id="offers-charts"):
                 yield BarChart(id="offers-chart-payments")
                 yield BarChart(id="offers-chart-balance")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one(DataTable).focus()
-        self.action_reload()
+        self.after_paint(self.action_reload)  # once the screen has been painted
 
     def on_screen_resume(self) -> None:
         if self.loaded:

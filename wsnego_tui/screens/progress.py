@@ -35,11 +35,12 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from wsnego_tui.core.clock import CHINA_TZ, today
 from wsnego_tui.i18n import Translator, enum_label, has_key
 from wsnego_tui.screens.base import WsnegoScreen
+from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -239,14 +240,14 @@ class ProgressScreen(WsnegoScreen[None]):
             yield Static(self.tr("progress.timeline"), id="progress-timeline-title", markup=False)
             yield VerticalScroll(id="progress-timeline", can_focus=True)
             yield Static("", id="progress-hint", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#progress-timeline").focus()
         self._show()
         self._poll_timer = self.set_interval(self.POLL_SECONDS, self._poll)
-        self.action_reload()
+        self.after_paint(self.action_reload)  # once the screen has been painted
 
     def on_screen_suspend(self) -> None:
         if self._poll_timer is not None:

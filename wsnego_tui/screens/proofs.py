@@ -31,7 +31,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, DirectoryTree, Footer, Header, Label, Select, Static
+from textual.widgets import DataTable, DirectoryTree, Header, Label, Select, Static
 
 from wsnego_tui.core.eligibility import required_proofs
 from wsnego_tui.core.lifecycle import ApplicationKind
@@ -41,6 +41,7 @@ from wsnego_tui.i18n import Translator, enum_label, has_key
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import number_cell, text_cell
 from wsnego_tui.widgets.file_picker import ProofFileTree, root_label
+from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,7 @@ class ProofsScreen(WsnegoScreen[None]):
                     yield Static(tr("proofs.picker.help"), id="proofs-help", markup=False)
                     yield Static("", id="proofs-picker-message", markup=False)
             yield Static("", id="proofs-status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def _kind_options(self) -> list[tuple[Text, str]]:
         return [(Text(kind_label(self.tr, kind.value)), kind.value) for kind in ProofKind]
@@ -164,7 +165,7 @@ class ProofsScreen(WsnegoScreen[None]):
         self.show_step()
         self._show_all()
         self.query_one("#proofs-tree", ProofFileTree).focus()
-        self._load()
+        self.after_paint(self._load)  # once the screen has been painted
 
     def show_step(self) -> None:
         super().show_step()

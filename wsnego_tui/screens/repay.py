@@ -36,7 +36,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import DataTable, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wsnego_tui.core.money import AmountError, parse_amount
@@ -51,6 +51,7 @@ from wsnego_tui.core.views import (
 from wsnego_tui.i18n import Translator, enum_label
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import money_cell, number_cell, pad_cells, text_cell
+from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
 
 log = logging.getLogger(__name__)
@@ -169,12 +170,12 @@ class RepayScreen(WsnegoScreen[None]):
                 yield DataTable(id="repay-preview", cursor_type="none", zebra_stripes=True)
             yield Static("", id="repay-receipt", markup=False)
             yield Static("", id="repay-prompt", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
         self._show()
-        self._load_options()
+        self.after_paint(self._load_options)  # once the screen has been painted
 
     # Loading --------------------------------------------------------------------------------
 
@@ -365,6 +366,9 @@ class RepayScreen(WsnegoScreen[None]):
 
     def action_prepare(self) -> None:
         """Enter: check the amount; once its allocation is shown, ask for the confirmation."""
+        self.behind_typing(self._prepare)
+
+    def _prepare(self) -> None:
         if self.stage != "choose":
             return
         amount, error = self.selected_amount()

@@ -20,7 +20,7 @@ from wsnego_tui.core.eligibility import missing_proofs
 from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.text import strip_unsafe
 from wsnego_tui.core.views import ApplicationView, ProofView, TimelineEvent
-from wsnego_tui.store.models import Application, Loan, Proof, StatusEvent
+from wsnego_tui.store.models import Application, Loan, Offer, Proof, StatusEvent
 
 EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.MATERIALS_REQUESTED)
 FORM_COLUMNS = (
@@ -202,6 +202,10 @@ def submit(
 def withdraw(session: Session, row: Application, *, now: dt.datetime) -> None:
     if row.status in (ApplicationStatus.ACCEPTED, ApplicationStatus.PLAN_ACTIVE):
         raise ApplicationRefused("too_late", "an accepted agreement cannot be withdrawn")
+    # The offers go with the application: none of them can be accepted any more.
+    for offer in session.exec(select(Offer).where(Offer.application_id == row.id, Offer.status == "issued")).all():
+        offer.status = "withdrawn"
+        session.add(offer)
     record_status(session, row, ApplicationStatus.WITHDRAWN, actor="customer", now=now)
 
 

@@ -66,10 +66,11 @@ DEMO_OFFICERS = (
 )
 
 PRODUCTS = (
-    # code, zh, en, method, basis, quoted rate (%)
+    # code, zh, en, method, basis, quoted rate (%). No character of ambiguous East Asian width
+    # (a "·" is drawn two cells wide by a CJK terminal and shifts every column after it).
     ("WSD-STD", "网商贷", "MYbank Loan", Method.EQUAL_INSTALLMENT, "daily", Decimal("0.04")),
-    ("WSD-FLEX", "网商贷·随借随还", "MYbank Flexi Loan", Method.INTEREST_FIRST, "daily", Decimal("0.05")),
-    ("WSD-BIZ", "网商贷·经营贷", "MYbank Business Loan", Method.EQUAL_PRINCIPAL, "annual", Decimal("14.4")),
+    ("WSD-FLEX", "网商贷-随借随还", "MYbank Flexi Loan", Method.INTEREST_FIRST, "daily", Decimal("0.05")),
+    ("WSD-BIZ", "网商贷-经营贷", "MYbank Business Loan", Method.EQUAL_PRINCIPAL, "annual", Decimal("14.4")),
 )
 
 

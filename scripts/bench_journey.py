@@ -1,0 +1,302 @@
+"""Journey benchmark: key-to-new-screen latency of every step of the borrower's journey, and
+the memory of one app process after walking all of it.
+
+    python scripts/bench_journey.py [--runs N] [--size 100x30] [--headless] [--json FILE]
+
+What is measured, and how:
+
+* Each run is a fresh interpreter (this script with `--child`) on its own pseudo-terminal of
+  the given size, its output drained by the parent, with WSNEGO_HOME set to an empty temp
+  folder: a new embedded SQLite database that the app fills with the demo data on start-up
+  (`--demo`), and a temp proof folder holding one PDF. The app is the real WsnegoApp with its
+  real services and the system clock, driven by `App.run_test(headless=False)`: Textual's own
+  Linux driver draws every frame to the pty (so the cost of turning frames into terminal
+  output is included); keys are fed by Textual's Pilot, which posts them as key events (the
+  terminal's input parser is the one thing not exercised). `--headless` uses Textual's
+  headless driver instead (frames are composed but never written).
+* The journey is 80000001's first negotiation, by keys only: log in, My Loans, Enter on the
+  first loan, `n`, `1` Enter, the form typed key by key, Ctrl+N, the PDF picked in the tree,
+  `s` (submit), `o` (offers), Enter (agreement), last four + PIN + Enter, Enter (back to the
+  loan), `p`, Enter, `y` (pay), Esc, Esc, then `i` (inbox) and Esc.
+* After each screen shows its data the script waits THINK_SECONDS (0.5 s) before the next key,
+  as a person reads before pressing on; work a screen does in the background by then (My Loans
+  imports the later steps' modules) is done, as it would be for a person.
+* A transition is timed from just before `pilot.press(key)` to the first refresh of the
+  screen the key brought up: every screen, when it is resumed (pushed, or uncovered by a pop),
+  registers `call_after_refresh` — Textual runs it after the next refresh of that screen, the
+  same event the start-up benchmark and the app's own first-paint hook use. That is
+  "painted": the new screen is on the terminal (with its loading line where its data comes
+  from a worker). "ready" is until the screen shows its data (the screen's own state, checked
+  every millisecond): for screens whose data come from a database worker it includes the
+  database work. The target (100 ms) is for "painted"; "ready" is reported beside it.
+* Calibration, in the same process after the journey: a bare Textual screen (Header, one
+  Label, Footer) pushed three times and timed the same way. It is what the machine and
+  Textual cost for any screen change at that moment (it is not part of the pass/fail).
+* Memory after the journey, in the child: peak RSS (resource.getrusage ru_maxrss) and current
+  RSS (VmRSS in /proc/self/status). The app runs its services (SQLAlchemy, SQLModel, the
+  calculator) in-process, so this is all one borrower session costs; Pilot's own share is
+  negligible. Target: at most 70 MB.
+* With --runs N, each transition's median and maximum over the N runs, and the memory's
+  median and maximum, are printed. The script exits 1 when a median "painted" is over 100 ms
+  or the median peak RSS is over 70 MB.
+
+Never touches the user's own data: every run gets a temporary home folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import fcntl
+import json
+import os
+import pty
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+TARGET_MS = 100.0
+THINK_SECONDS = 0.5
+"""Between a screen showing its data and the next key: a person reads before pressing on."""
+TARGET_MB = 70.0
+PDF = b"%PDF-1.4\n% proof of hardship\n1 0 obj << >> endobj\n%%EOF\n"
+
+
+# --- the child: one journey in one app process --------------------------------------------------
+
+
+def vmrss_mb() -> float:
+    """This process's resident memory now (VmRSS), in MB."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+def child(out: Path, width: int, height: int, headless: bool) -> None:
+    import resource
+
+    from textual.screen import Screen
+
+    from wsnego_tui.app import WsnegoApp
+    from wsnego_tui.config import load_settings
+
+    painted: dict[int, float] = {}
+    original_resume = Screen._on_screen_resume
+
+    def resumed(self, event):  # type: ignore[no-untyped-def]
+        original_resume(self, event)
+        key = id(self)
+        painted.pop(key, None)
+        self.call_after_refresh(lambda: painted.setdefault(key, time.perf_counter()))
+
+    Screen._on_screen_resume = resumed  # type: ignore[method-assign]
+
+    home = Path(os.environ["WSNEGO_HOME"])
+    proofs = home / "proofs"
+    proofs.mkdir(parents=True, exist_ok=True)
+    (proofs / "hardship.pdf").write_bytes(PDF)
+    settings = load_settings(home=home)
+    settings = dataclasses.replace(
+        settings, demo=True, review_delay_seconds=0, extra={**settings.extra, "proof_folders": [str(proofs)]}
+    )
+    app = WsnegoApp(settings)
+    app.animation_level = "none"
+    results: list[dict[str, object]] = []
+
+    async def journey() -> None:
+        async with app.run_test(headless=headless, size=(width, height)) as pilot:
+
+            async def until(condition, seconds: float = 20.0) -> float:  # type: ignore[no-untyped-def]
+                start = time.perf_counter()
+                while not condition():
+                    if time.perf_counter() - start > seconds:
+                        raise TimeoutError("the screen did not come up")
+                    await asyncio.sleep(0.001)
+                return time.perf_counter()
+
+            async def step(name: str, keys: tuple[str, ...], screen_name: str, ready) -> None:  # type: ignore[no-untyped-def]
+                before = app.screen
+                t0 = time.perf_counter()
+                await pilot.press(*keys)
+                await until(lambda: type(app.screen).__name__ == screen_name and app.screen is not before)
+                screen = app.screen
+                t_paint = painted.get(id(screen))
+                if t_paint is None:
+                    await until(lambda: id(screen) in painted)
+                    t_paint = painted[id(screen)]
+                t_ready = await until(lambda: ready(screen))
+                await pilot.pause(THINK_SECONDS)  # the borrower reads the screen before the next key
+                results.append({"step": name, "painted_ms": (t_paint - t0) * 1000, "ready_ms": (t_ready - t0) * 1000,
+                                "rss_mb": vmrss_mb()})
+
+            async def type_into(selector: str, text: str) -> None:
+                field = app.screen.query_one(selector)
+                field.focus()
+                await pilot.pause()
+                await pilot.press(*text)
+
+            await until(lambda: app.services is not None)
+            results.append({"step": "(database open, demo loaded)", "painted_ms": None, "ready_ms": 0.0, "rss_mb": vmrss_mb()})
+            await type_into("#customer-no", "80000001")
+            await type_into("#pin", "111111")
+            await step("log-in → My Loans", ("enter",), "LoansScreen", lambda s: s.loans is not None)
+            await step("My Loans → loan detail", ("enter",), "LoanDetailScreen",
+                       lambda s: s.detail is not None and s.eligibility is not None and not s.reading)
+            await step("loan detail → negotiate", ("n",), "NegotiateScreen", lambda s: s.eligibility is not None and not s.reading)
+            await step("negotiate → application form", ("1", "enter"), "ApplicationFormScreen",
+                       lambda s: s.view is not None and s.detail is not None)
+            await pilot.press("enter", "down", "down", "enter", "tab", *"shop closed", "tab")
+            await pilot.press(*"8000", "tab", *"3000", "tab", *"0", "tab", "tab", *"24", "tab")
+            await step("application form → proofs", ("ctrl+n",), "ProofsScreen", lambda s: s.view is not None)
+            tree = app.screen.query_one("#proofs-tree")
+            tree.focus()
+            await until(lambda: len(tree.root.children) > 0)
+            tree.cursor_line = 0
+            await pilot.press("down", "enter")
+            await until(lambda: bool(app.screen.view.proofs))
+            await step("proofs → progress (submit)", ("s",), "ProgressScreen",
+                       lambda s: s.view is not None and s.view.status == "offer_issued")
+            await step("progress → offers", ("o",), "OffersScreen", lambda s: s.loaded and bool(s.offers))
+            await step("offers → agreement", ("enter",), "ConfirmScreen", lambda s: s.offer is not None)
+            await pilot.press(*"0001", "tab", *"111111")
+            confirm = app.screen
+            t0 = time.perf_counter()
+            await pilot.press("enter")
+            t_done = await until(lambda: confirm.result is not None)
+            results.append({"step": "agreement: Enter → plan in force", "painted_ms": None, "ready_ms": (t_done - t0) * 1000,
+                            "rss_mb": vmrss_mb()})
+            await step("agreement → loan detail", ("enter",), "LoanDetailScreen", lambda s: not s.reading and s.detail is not None)
+            await step("loan detail → repay", ("p",), "RepayScreen", lambda s: s.stage == "choose")
+            repay = app.screen
+            await until(lambda: repay.preview is not None)
+            await pilot.press("enter")
+            await until(lambda: repay.stage == "confirm")
+            t0 = time.perf_counter()
+            await pilot.press("y")
+            t_paid = await until(lambda: repay.stage == "done")
+            results.append({"step": "repay: y → receipt", "painted_ms": None, "ready_ms": (t_paid - t0) * 1000,
+                            "rss_mb": vmrss_mb()})
+            await step("repay → loan detail (Esc)", ("escape",), "LoanDetailScreen", lambda s: not s.reading)
+            await step("loan detail → My Loans (Esc)", ("escape",), "LoansScreen", lambda s: not s.loading)
+            await step("My Loans → inbox", ("i",), "InboxScreen", lambda s: s.notes is not None and not s.loading)
+            await step("inbox → My Loans (Esc)", ("escape",), "LoansScreen", lambda s: not s.loading)
+
+            # Calibration: a bare Textual screen (Header, one Label, Footer) pushed the same way.
+            from textual.widgets import Footer, Header, Label
+
+            class Bare(Screen[None]):
+                def compose(self):  # type: ignore[no-untyped-def]
+                    yield Header()
+                    yield Label("bare")
+                    yield Footer()
+
+            for number in range(1, 4):
+                before = app.screen
+                t0 = time.perf_counter()
+                app.push_screen(Bare())
+                await until(lambda before=before: app.screen is not before)
+                bare = app.screen
+                await until(lambda bare=bare: id(bare) in painted)
+                results.append({"step": f"(bare Textual screen, push {number})", "painted_ms": (painted[id(bare)] - t0) * 1000,
+                                "ready_ms": (painted[id(bare)] - t0) * 1000, "rss_mb": vmrss_mb()})
+                app.pop_screen()
+                await pilot.pause(0.1)
+
+    asyncio.run(journey())
+    maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out.write_text(json.dumps({"steps": results, "maxrss_mb": maxrss_kb / 1024, "vmrss_mb": vmrss_mb()}))
+
+
+# --- the parent: runs, aggregates, reports ------------------------------------------------------
+
+
+def run_child(width: int, height: int, headless: bool) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="wsnego-bench-") as temp:
+        out = Path(temp) / "result.json"
+        env = {**os.environ, "WSNEGO_HOME": str(Path(temp) / "home"), "TERM": os.environ.get("TERM", "xterm-256color")}
+        env.pop("WSNEGO_DB_URL", None)
+        command = [sys.executable, __file__, "--child", str(out), "--size", f"{width}x{height}"]
+        if headless:
+            command.append("--headless")
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
+        process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
+        os.close(slave)
+        output = bytearray()
+        while process.poll() is None:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    output += os.read(master, 65536)
+                except OSError:
+                    break
+        process.wait()
+        os.close(master)
+        if process.returncode != 0 or not out.exists():
+            tail = output[-2000:].decode("utf-8", "replace")
+            raise SystemExit(f"the journey failed (exit {process.returncode}):\n{tail}")
+        return json.loads(out.read_text())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--size", default="100x30")
+    parser.add_argument("--headless", action="store_true")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    if args.child:
+        child(args.child, width, height, args.headless)
+        return 0
+
+    load_before = subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip()
+    runs = [run_child(width, height, args.headless) for _ in range(args.runs)]
+    names = [step["step"] for step in runs[0]["steps"]]  # type: ignore[index]
+    print(f"wsnego-tui journey benchmark: {args.runs} runs, {width}x{height}, "
+          f"{'headless' if args.headless else 'pty'} driver, Python {sys.version.split()[0]}")
+    print(f"uptime before: {load_before}")
+    load_after = subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip()
+    print(f"uptime after:  {load_after}")
+    print()
+    print(f"{'transition':36} {'painted ms (median / max)':>26} {'ready ms (median / max)':>24} {'RSS MB':>7}")
+    failed = False
+    summary = []
+    for index, name in enumerate(names):
+        painted = [run["steps"][index]["painted_ms"] for run in runs]  # type: ignore[index]
+        ready = [run["steps"][index]["ready_ms"] for run in runs]  # type: ignore[index]
+        if painted[0] is None:
+            painted_text = "-"
+            painted_median = None
+        else:
+            painted_median = statistics.median(painted)
+            painted_text = f"{painted_median:7.1f} / {max(painted):7.1f}"
+            if not name.startswith("("):
+                failed |= painted_median > TARGET_MS
+        ready_median = statistics.median(ready)
+        rss = statistics.median(run["steps"][index]["rss_mb"] for run in runs)  # type: ignore[index]
+        print(f"{name:36} {painted_text:>26} {f'{ready_median:7.1f} / {max(ready):7.1f}':>24} {rss:7.1f}")
+        summary.append({"step": name, "painted_median_ms": painted_median, "ready_median_ms": ready_median,
+                        "painted_max_ms": max(painted) if painted_median is not None else None, "ready_max_ms": max(ready)})
+    maxrss = [run["maxrss_mb"] for run in runs]
+    vmrss = [run["vmrss_mb"] for run in runs]
+    print()
+    print(f"peak RSS after the journey (ru_maxrss): median {statistics.median(maxrss):.1f} MB, max {max(maxrss):.1f} MB"
+          f"   (target ≤ {TARGET_MB:.0f} MB)")
+    print(f"current RSS after the journey (VmRSS):  median {statistics.median(vmrss):.1f} MB, max {max(vmrss):.1f} MB")
+    failed |= statistics.median(maxrss) > TARGET_MB
+    print(f"target: painted < {TARGET_MS:.0f} ms per transition: {'missed' if failed else 'met'}")
+    if args.json:
+        args.json.write_text(json.dumps({"transitions": summary, "maxrss_mb": maxrss, "vmrss_mb": vmrss}, indent=2))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
