@@ -35,14 +35,13 @@ async def test_the_offer_ready_message_appears_after_the_review_unread_and_phras
     app = make_app(settings, clock, services=sqlite_demo_services)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, "80000001", "111111", InboxScreen)
-        # 张伟's first loan also has an installment due today: its reminder is the newest message.
+        # 张伟's first loan also has an installment due today: its reminder came at the same time.
         assert text_of(screen.query_one("#inbox-summary")) == "共2条消息，2条未读"
-        assert row_texts(screen.query_one(DataTable)) == [
-            ["未读", "2026年11月28日 09:30", "还款即将到期"],
+        assert sorted(row_texts(screen.query_one(DataTable))) == [
             ["未读", "2026年11月28日 09:30", "协商方案已给出"],
+            ["未读", "2026年11月28日 09:30", "还款即将到期"],
         ]
-        await pilot.press("down")
-        await settle(pilot)
+        offer_row = await highlight(pilot, screen, "协商方案已给出")
         assert text_of(screen.query_one("#inbox-detail")) == (
             "银行已为您的申请给出4个协商方案，请于2026年12月5日前在审核进度中查看并答复。\n"
             "按回车标为已读，并查看这笔申请的审核进度。"
@@ -50,7 +49,7 @@ async def test_the_offer_ready_message_appears_after_the_review_unread_and_phras
         assert footer_descriptions(app)["enter"] == "查看"
         await pilot.press("f2")
         await settle(pilot)
-        assert row_texts(screen.query_one(DataTable))[1] == ["New", "28 Nov 2026 09:30", "Offers ready"]
+        assert row_texts(screen.query_one(DataTable))[offer_row] == ["New", "28 Nov 2026 09:30", "Offers ready"]
         assert text_of(screen.query_one("#inbox-detail")).startswith(
             "The bank made 4 offer(s) on your application. See and answer them in the review progress by 5 Dec 2026."
         )
@@ -63,7 +62,8 @@ async def test_enter_marks_the_message_read_and_opens_the_applications_progress(
     app = make_app(settings, clock, services=sqlite_demo_services)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, "80000001", "111111", InboxScreen)
-        await pilot.press("down", "enter")  # the offer message, below the payment reminder
+        await highlight(pilot, screen, "协商方案已给出")  # the offer message, beside a payment reminder
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ProgressScreen) and app.screen.application_id == application
         read = {note.kind: note.read for note in sqlite_demo_services.inbox(customer)}
@@ -72,7 +72,9 @@ async def test_enter_marks_the_message_read_and_opens_the_applications_progress(
         await settle(pilot)
         assert app.screen is screen
         assert text_of(screen.query_one("#inbox-summary")) == "共2条消息，1条未读"
-        assert [row[0] for row in row_texts(screen.query_one(DataTable))] == ["未读", "已读"]
+        assert {row[2]: row[0] for row in row_texts(screen.query_one(DataTable))} == {
+            "协商方案已给出": "已读", "还款即将到期": "未读",
+        }
 
 
 async def test_a_reminder_of_an_installment_due_soon_leads_to_paying_it(
@@ -108,9 +110,11 @@ async def test_messages_come_newest_first(
     app = make_app(settings, clock, services=sqlite_demo_services)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, "80000001", "111111", InboxScreen)
-        assert row_texts(screen.query_one(DataTable)) == [
-            ["未读", "2026年11月28日 11:30", "新还款计划已生效"],
+        rows = row_texts(screen.query_one(DataTable))
+        assert rows[0] == ["未读", "2026年11月28日 11:30", "新还款计划已生效"]
+        assert sorted(rows[1:]) == [  # both at 09:30: the offers, and the reminder of today's installment
             ["未读", "2026年11月28日 09:30", "协商方案已给出"],
+            ["未读", "2026年11月28日 09:30", "还款即将到期"],
         ]
         assert text_of(screen.query_one("#inbox-detail")).startswith("新还款计划已生效：共60期，每月 ¥720.81。请按时还款。")
 
@@ -123,6 +127,15 @@ async def test_an_empty_inbox_says_so_and_offers_nothing_to_open(
         screen = await open_screen(pilot, "80000005", "555555", InboxScreen)
         assert text_of(screen.query_one("#inbox-summary")) == "暂无消息。"
         assert "enter" not in footer_descriptions(app)
+
+
+async def highlight(pilot, screen: InboxScreen, title: str) -> int:  # type: ignore[no-untyped-def]
+    """Move the cursor to the message titled `title`; its row index."""
+    table = screen.query_one(DataTable)
+    row = [r[2] for r in row_texts(table)].index(title)
+    table.move_cursor(row=row)
+    await settle(pilot)
+    return row
 
 
 def note(kind: str, **params: object) -> NotificationView:
