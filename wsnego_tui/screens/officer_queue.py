@@ -50,6 +50,7 @@ STATUSES: tuple[str | None, ...] = (None, "materials_requested", "offer_issued",
 AGES: tuple[tuple[int | None, int | None], ...] = ((None, None), (7, None), (14, None), (None, 3))
 APPROVALS: tuple[bool | None, ...] = (None, True, False)
 NAME_WIDTH = 8
+COLUMNS = ("no", "deadline", "left", "kind", "status", "customer", "name", "filed", "waiver", "approval")
 """The name column's width in terminal cells (four Chinese characters)."""
 
 
@@ -127,7 +128,6 @@ class QueueScreen(WsnegoScreen[None]):
         """The request whose rows the table shows (benchmarks and tests wait for it)."""
         self.failed = False
         self._keys_shown: tuple[bool, ...] = ()
-        self._columns_lang = ""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="¥")
@@ -233,22 +233,12 @@ class QueueScreen(WsnegoScreen[None]):
         tr = self.tr
         table = self.query_one(DataTable)
         cursor = table.cursor_row
-        if self._columns_lang != tr.lang:  # columns once per language; a new page only swaps the rows
-            self._columns_lang = tr.lang
-            table.clear(columns=True)
-            for key in ("no", "deadline", "left", "kind", "status", "customer", "name", "filed", "waiver", "approval"):
-                # Names are cut at NAME_WIDTH cells (by whole cells: a wide character that does
-                # not fit leaves a space), so the table fits 100 columns with long names too.
-                table.add_column(Text(tr(f"queue.col.{key}"), end=""), key=key,
-                                 width=NAME_WIDTH if key == "name" else None)
-        else:
-            table.clear()
-        if self.page is None:
-            return
-        for row in self.page.rows:
+        rows, keys = [], []
+        for row in self.page.rows if self.page is not None else ():
+            keys.append(str(row.application_id))
             days = "-" if row.days_left is None else str(row.days_left)
             approval = tr("queue.awaiting", officer=safe_text(row.proposed_by or "")) if row.awaiting_second_approval else ""
-            table.add_row(
+            rows.append((
                 number_cell(str(row.application_id)),
                 text_cell(month_day(row.deadline_at)),
                 number_cell(days),
@@ -259,8 +249,19 @@ class QueueScreen(WsnegoScreen[None]):
                 text_cell(month_day(row.submitted_at)),
                 money_cell(row.recommended_waiver),
                 text_cell(approval),
-                key=str(row.application_id),
-            )
+            ))
+        # Widths set from the header and the cells (wide characters counting two), never left
+        # to the table's own measuring, which happens later, when idle: a page drawn before it
+        # would show cut cells. Names get NAME_WIDTH cells, longer ones are cut (by whole cells:
+        # a wide character that does not fit leaves a space), so the table fits 100 columns.
+        headers = [Text(tr(f"queue.col.{key}"), end="") for key in COLUMNS]
+        widths = [max([header.cell_len] + [cells[i].cell_len for cells in rows]) for i, header in enumerate(headers)]
+        widths[COLUMNS.index("name")] = NAME_WIDTH
+        table.clear(columns=True)
+        for key, header, width in zip(COLUMNS, headers, widths):
+            table.add_column(header, key=key, width=width)
+        for key, cells in zip(keys, rows):
+            table.add_row(*cells, key=key)
         if table.row_count:
             table.move_cursor(row=min(max(cursor, 0), table.row_count - 1))
 
