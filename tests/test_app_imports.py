@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("sqlmodel", "sqlalchemy", "alembic", "psycopg", "wsnego_tui.store", "wsnego_tui.services")
+HEAVY = ("sqlmodel", "sqlalchemy", "alembic", "psycopg", "PIL", "wsnego_tui.store", "wsnego_tui.services")
 
 PROBE = """
 import json, sys

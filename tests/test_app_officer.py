@@ -44,6 +44,7 @@ from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.screens.officer_builder import BuilderScreen
 from wsnego_tui.screens.officer_case import CaseScreen
 from wsnego_tui.screens.officer_decide import DecisionDialog
+from wsnego_tui.screens.officer_proof import ProofPreviewDialog
 from wsnego_tui.screens.officer_queue import QueueScreen
 from wsnego_tui.services import Services
 from wsnego_tui.store.engine import read_session, write_session
@@ -438,13 +439,73 @@ async def test_borrower_text_with_markup_escapes_and_bidi_shows_literally_to_the
         assert proof_row[1] == SHOWN + ".pdf"
         case.query_one("#case-proofs", DataTable).focus()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: any(SHOWN + ".pdf" in n.message for n in app._notifications))
+        await wait_until(pilot, lambda: isinstance(app.screen, ProofPreviewDialog) and app.screen.view is not None)
+        meta = text_of(app.screen.query_one("#proof-meta", Static))
+        assert SHOWN + ".pdf" in meta and "\x1b" not in meta and "\u202e" not in meta
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is case)
         await build_and_issue(pilot, case, "ok")
         await wait_until(pilot, lambda: any(n.message.startswith(SHOWN + "的申请") for n in app._notifications))
         for note in app._notifications:
             assert "\x1b" not in note.message and "\u202e" not in note.message and not note.markup
         await settle(pilot)
         assert app.is_running and app.return_code is None  # the planted click never ran
+
+
+async def test_enter_on_a_proof_previews_the_picture_in_colour_and_the_file_name_literally(settings: Settings, clock: FixedClock, svc: Services, tmp_path: Path) -> None:
+    """The case's proof is a 40 x 20 PNG, red above and blue below, named with Rich markup.
+    Enter on it opens the preview: the name as typed, the whole sha256, and the picture as
+    half blocks whose colours are the image's; nothing was clicked; Esc goes back to the case."""
+    from PIL import Image
+
+    from wsnego_tui.services.proof_files import ingest
+
+    folder = tmp_path / "p"
+    _, app_id = submit(svc, folder)
+    im = Image.new("RGB", (40, 20), (255, 0, 0))
+    im.paste((0, 0, 255), (0, 9, 40, 20))  # pixel rows 0-8 red, 9-19 blue
+    im.save(folder / "scan.png", "PNG")
+    stored = ingest(folder / "scan.png", allowed_roots=[folder], store_dir=svc.settings.paths.proofs_dir,
+                    max_bytes=svc.policy.proof_max_bytes)
+    name = "[@click=app.quit]x[/].png"
+    with write_session(svc.engine) as s:
+        proof = s.exec(select(Proof).where(Proof.application_id == app_id)).one()
+        proof.original_name, proof.sha256 = name, stored.sha256
+        proof.size_bytes, proof.media_type = stored.size_bytes, stored.media_type
+        s.add(proof)
+    app = make_officer_app(settings, clock, services=svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await officer_log_in(pilot, "O0001", "900001")
+        case = await open_case(pilot, app_id)
+        case.query_one("#case-proofs", DataTable).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ProofPreviewDialog) and app.screen.view is not None)
+        dialog = app.screen
+        meta = text_of(dialog.query_one("#proof-meta", Static))
+        assert name in meta and stored.sha256 in meta
+        picture = dialog.query_one("#proof-picture", Static)
+        lines = text_of(picture).split("\n")
+        assert lines == ["\u2580" * 40] * 10  # 40 x 20 pixels fit: 40 columns, 10 rows of two pixels
+        await wait_until(pilot, lambda: picture.size.height == 10)
+
+        def colours(y: int) -> set[tuple[tuple[int, ...], tuple[int, ...]]]:
+            """(foreground, background) of the half blocks on line `y` of the picture."""
+            return {(tuple(seg.style.color.triplet), tuple(seg.style.bgcolor.triplet))
+                    for seg in picture.render_line(y) if seg.text.strip()}
+
+        red, blue = (255, 0, 0), (0, 0, 255)
+        assert colours(0) == {(red, red)}
+        assert colours(4) == {(red, blue)}  # the upper pixel is the foreground of "▀"
+        assert colours(9) == {(blue, blue)}
+        assert "escape" in footer_descriptions(app)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is case)
+        assert app.is_running and app.return_code is None  # the name's click action never ran
+    with read_session(svc.engine) as s:
+        from wsnego_tui.store.models import AuditEntry
+
+        views = s.exec(select(AuditEntry).where(AuditEntry.action == "officer.proof.view")).all()
+        assert [(e.actor, e.subject) for e in views] == [("officer:O0001", f"application:{app_id}")]
 
 
 # -- start-up -------------------------------------------------------------------------------------
@@ -460,7 +521,7 @@ def test_the_officer_log_in_paints_before_any_database_code_is_imported(tmp_path
     marker = tmp_path / "painted"
     probe = f"""
 import json, os, sys
-HEAVY = ("sqlmodel", "sqlalchemy", "wsnego_tui.store", "wsnego_tui.services")
+HEAVY = ("sqlmodel", "sqlalchemy", "PIL", "wsnego_tui.store", "wsnego_tui.services")
 def loaded():
     return sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
 report = {{}}

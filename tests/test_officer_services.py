@@ -242,6 +242,60 @@ def test_the_case_shows_the_borrower_their_loans_financials_proofs_and_every_rul
     assert [e.actor for e in _audit(svc, "officer.case.view")] == ["officer:O0001"]
 
 
+def _add_png_proof(svc, application_id: int, name: str) -> int:
+    """A 40 x 20 PNG (red above, blue below) stored like an attached proof; returns its id."""
+    from PIL import Image
+
+    from wsnego_tui.services.proof_files import ingest
+    from wsnego_tui.store.models import Proof
+
+    path = svc.inbox_dir / "picture.png"
+    im = Image.new("RGB", (40, 20), (255, 0, 0))
+    im.paste((0, 0, 255), (0, 10, 40, 20))
+    im.save(path, "PNG")
+    stored = ingest(path, allowed_roots=[svc.inbox_dir], store_dir=svc.settings.paths.proofs_dir,
+                    max_bytes=svc.policy.proof_max_bytes)
+    with write_session(svc.engine) as s:
+        row = Proof(application_id=application_id, kind="income", original_name=name, sha256=stored.sha256,
+                    size_bytes=stored.size_bytes, media_type=stored.media_type, added_at=svc.clock.now())
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def test_an_officer_previews_a_proof_of_the_case_and_the_view_is_audited(svc, officers, zhao) -> None:
+    _, app = _submit(svc, K.FIRST)
+    png = _add_png_proof(svc, app.id, "[@click=app.quit]x[/].png")
+    (pdf, image) = officers.case(zhao, app.id).proofs
+    shown = officers.proof_preview(zhao, app.id, pdf.id, 40, 10)
+    assert (shown.proof, shown.preview.kind, shown.preview.pdf_version) == (pdf, "pdf", "1.4")
+    shown = officers.proof_preview(zhao, app.id, png, 20, 10)
+    assert shown.proof == image and shown.proof.original_name == "[@click=app.quit]x[/].png"
+    assert (shown.preview.kind, shown.preview.cols, shown.preview.rows) == ("image", 20, 5)
+    assert shown.preview.cells[0][0] == ((255, 0, 0), (255, 0, 0))
+    assert shown.preview.cells[-1][0] == ((0, 0, 255), (0, 0, 255))
+    entries = _audit(svc, "officer.proof.view")
+    assert [(e.actor, e.subject) for e in entries] == [("officer:O0001", f"application:{app.id}")] * 2
+    assert [json.loads(e.detail)["proof"] for e in entries] == [pdf.id, png]
+
+
+def test_a_proof_of_another_application_is_refused_and_nothing_is_audited(svc, officers, zhao) -> None:
+    _, first = _submit(svc, K.FIRST)
+    _, second = _submit(svc, K.SECOND)
+    other = second.proofs[0]
+    with pytest.raises(ServiceError) as refused:
+        officers.proof_preview(zhao, first.id, other.id, 40, 10)
+    assert refused.value.code == "no_proof"
+    with pytest.raises(ServiceError) as refused:
+        officers.proof_preview(zhao, first.id, 10_000, 40, 10)
+    assert refused.value.code == "no_proof"
+    with pytest.raises(ServiceError) as refused:
+        officers.proof_preview(10_000, second.id, other.id, 40, 10)
+    assert refused.value.code == "no_officer"
+    assert _audit(svc, "officer.proof.view") == []
+    assert officers.proof_preview(zhao, second.id, other.id, 40, 10).preview.kind == "pdf"
+
+
 def test_borrower_text_reaches_the_officer_untouched_as_data(svc, officers, zhao) -> None:
     """A borrower typed Rich markup, an ESC sequence and a bidi override into the hardship text
     and named a proof file with them. Control and bidi characters never got past intake; the

@@ -69,3 +69,46 @@ def test_the_officer_console(snap_compare, settings: Settings, clock: FixedClock
     two_cases(sqlite_demo_services, tmp_path)
     app = make_officer_app(settings, clock, lang=lang, services=sqlite_demo_services)
     assert snap_compare(app, terminal_size=SIZE, run_before=at(step))
+
+
+def picture_proof(services: Services, tmp_path: Path) -> None:
+    """The first case's proof becomes a 48 x 24 PNG: a colour gradient with a dark frame."""
+    from PIL import Image
+    from sqlmodel import select
+
+    from wsnego_tui.services.proof_files import ingest
+    from wsnego_tui.store.engine import write_session
+    from wsnego_tui.store.models import Proof
+
+    folder = tmp_path / "p"
+    im = Image.new("RGB", (48, 24), (20, 20, 40))
+    for x in range(2, 46):
+        for y in range(2, 22):
+            im.putpixel((x, y), (x * 5, y * 10, 200 - x * 4))
+    im.save(folder / "scan.png", "PNG")
+    stored = ingest(folder / "scan.png", allowed_roots=[folder], store_dir=services.settings.paths.proofs_dir,
+                    max_bytes=services.policy.proof_max_bytes)
+    with write_session(services.engine) as s:
+        proof = s.exec(select(Proof).order_by(Proof.id)).first()
+        assert proof is not None
+        proof.original_name, proof.sha256 = "[b]收入证明[/b].png", stored.sha256
+        proof.size_bytes, proof.media_type = stored.size_bytes, stored.media_type
+        s.add(proof)
+
+
+async def preview_first_proof(pilot: Pilot[int]) -> None:
+    from wsnego_tui.screens.officer_proof import ProofPreviewDialog
+
+    await at("case")(pilot)
+    pilot.app.screen.query_one("#case-proofs", DataTable).focus()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ProofPreviewDialog) and pilot.app.screen.view is not None)
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_proof_preview(snap_compare, settings: Settings, clock: FixedClock, sqlite_demo_services: Services, tmp_path: Path, lang: str) -> None:  # type: ignore[no-untyped-def]
+    two_cases(sqlite_demo_services, tmp_path)
+    picture_proof(sqlite_demo_services, tmp_path)
+    app = make_officer_app(settings, clock, lang=lang, services=sqlite_demo_services)
+    assert snap_compare(app, terminal_size=SIZE, run_before=preview_first_proof)

@@ -333,3 +333,42 @@ class DecisionResult:
 def mask_customer_no(customer_no: str) -> str:
     """All but the last four characters hidden: `80000001` -> `****0001`."""
     return "*" * max(len(customer_no) - 4, 0) + customer_no[-4:]
+
+
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class ProofPreview:
+    """What the console may show of a stored proof, computed without running anything.
+
+    `kind` is "image" (then `cells` holds `rows` rows of `cols` (top, bottom) colour pairs, one
+    terminal cell drawing two pixels stacked, `bottom` None under an odd last pixel row; `width`
+    and `height` are the image's own size), "pdf" (its `pdf_version` and `pdf_pages` when they
+    could be read; None otherwise) or "none" (`reason` says why: missing, too_large, corrupt,
+    unsupported)."""
+
+    kind: str
+    reason: str = ""
+    width: int = 0
+    height: int = 0
+    cells: tuple[tuple[tuple[RGB, RGB | None], ...], ...] = ()
+    pdf_version: str | None = None
+    pdf_pages: int | None = None
+
+    @property
+    def cols(self) -> int:
+        return len(self.cells[0]) if self.cells else 0
+
+    @property
+    def rows(self) -> int:
+        return len(self.cells)
+
+
+@dataclass(frozen=True)
+class ProofPreviewView:
+    """One proof of a case with its preview (OfficerServices.proof_preview)."""
+
+    application_id: int
+    proof: ProofView
+    preview: ProofPreview

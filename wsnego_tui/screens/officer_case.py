@@ -4,8 +4,8 @@ Shows the borrower (full customer number, name), all their loans, the income & e
 statement with the largest affordable payment, the hardship category and the borrower's own
 description (shown literally, never as markup), the plan they wished for, the proofs as
 metadata (kind, file name, size, media type, the first 16 digits of the sha256 so the table
-fits 100 columns; Enter on a proof says what is known about it, the whole sha256 included:
-the console never opens, previews or runs a stored file), the engine's recommended offers and
+fits 100 columns; Enter on a proof opens screens.officer_proof: the whole sha256 and a preview,
+a picture of an image or a PDF's version and page count; nothing stored is ever run), the engine's recommended offers and
 the reasons it handed the case to an officer, every rule it applies to today's facts, and the
 decision history with any proposal waiting for a second officer.
 
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SHA_SHOWN = 16
-"""How many hex digits of a proof's sha256 the proofs table shows (Enter shows them all)."""
+"""How many hex digits of a proof's sha256 the proofs table shows (the preview shows them all)."""
 
 
 def money(tr: Translator, amount: Decimal | None) -> str:
@@ -342,11 +342,13 @@ class CaseScreen(WsnegoScreen[None]):
         self.load()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on a proof: what is known about the file (it is never opened here)."""
+        """Enter on a proof: its metadata and a preview in a dialog (nothing in it is run)."""
+        from wsnego_tui.screens.officer_proof import ProofPreviewDialog
+
         event.stop()
         if event.data_table.id != "case-proofs" or self.case is None:
             return
+        if not 0 <= event.cursor_row < len(self.case.proofs):
+            return
         proof = self.case.proofs[event.cursor_row]
-        self.notify(self.tr("case.proof.about", name=safe_text(proof.original_name), type=safe_text(proof.media_type),
-                            size=size_text(proof.size_bytes), sha256=safe_text(proof.sha256)),
-                    markup=False, timeout=10)
+        self.app.push_screen(ProofPreviewDialog(self.officer.id, self.case.application_id, proof))

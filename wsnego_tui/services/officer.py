@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
@@ -34,7 +35,7 @@ from wsnego_tui.core.lifecycle import ApplicationKind, ApplicationStatus
 from wsnego_tui.core.pins import UNKNOWN_CUSTOMER_HASH, is_well_formed_pin, verify_pin
 from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.text import strip_unsafe
-from wsnego_tui.core.views import LoginOutcome
+from wsnego_tui.core.views import LoginOutcome, ProofView
 from wsnego_tui.core.views_officer import (
     MAX_PAGE_SIZE,
     BuilderLimits,
@@ -48,6 +49,8 @@ from wsnego_tui.core.views_officer import (
     OfficerLoginResult,
     OfficerRole,
     OfficerView,
+    ProofPreview,
+    ProofPreviewView,
     QueueFilter,
     QueuePage,
     RuleLine,
@@ -208,6 +211,31 @@ class OfficerServices:
         with self.svc._write() as s:
             self.svc._audit(s, _actor(officer), "officer.case.view", f"application:{application_id}")
         return case
+
+    def proof_preview(self, officer_id: int, application_id: int, proof_id: int, cols: int, rows: int) -> ProofPreviewView:
+        """One proof of the application, with a preview at most `cols` x `rows` cells (a picture
+        for an image, the version and page count for a PDF; nothing is run). The view is audited."""
+        from wsnego_tui.services.proof_files import stored_path
+        from wsnego_tui.services.proof_preview import preview_file
+        from wsnego_tui.store.models import Proof
+
+        with self.svc._read() as s:
+            officer = self._officer(s, officer_id)
+            self._application(s, application_id)
+            row = s.get(Proof, proof_id)
+            if row is None or row.application_id != application_id:
+                raise ServiceError("no_proof", "no such proof on this application")
+            proof = ProofView(row.id, row.kind, row.original_name, row.sha256, row.size_bytes,  # type: ignore[arg-type]
+                              row.media_type, row.added_at)
+        if re.fullmatch(r"[0-9a-f]{64}", proof.sha256):
+            preview = preview_file(stored_path(self.svc.settings.paths.proofs_dir, proof.sha256), proof.media_type,
+                                   max(1, min(cols, 400)), max(1, min(rows, 200)))
+        else:
+            preview = ProofPreview(kind="none", reason="missing")
+        with self.svc._write() as s:
+            self.svc._audit(s, _actor(officer), "officer.proof.view", f"application:{application_id}",
+                            proof=proof.id, sha256=proof.sha256, preview=preview.kind)
+        return ProofPreviewView(application_id, proof, preview)
 
     # -- the offer builder --------------------------------------------------------------------
 
