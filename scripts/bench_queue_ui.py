@@ -55,6 +55,17 @@ async def _drive(app, runs: int) -> dict[str, list[float]]:  # type: ignore[no-u
             painted.append(time.perf_counter())
 
     app._display = stamped_display
+    filled: list[float] = []
+    fill_rows = QueueScreen._fill
+
+    def stamped_fill(screen) -> None:  # type: ignore[no-untyped-def]
+        """The queue putting a page's rows in its table, time-stamped: the frame that counts is
+        the first one handed to the driver after it (looking for "a frame after we noticed the
+        rows" would wait forever when that frame came before we looked)."""
+        fill_rows(screen)
+        filled.append(time.perf_counter())
+
+    QueueScreen._fill = stamped_fill  # type: ignore[method-assign]
     timings: dict[str, list[float]] = {}
     async with app.run_test(size=(100, 30)) as pilot:
         while app.officer_services is None:
@@ -84,10 +95,11 @@ async def _drive(app, runs: int) -> dict[str, list[float]]:  # type: ignore[no-u
                     break
                 await asyncio.sleep(0.0005)
             app.screen._bench_seen = app.screen.request
-            shown_at = time.perf_counter()
-            while not painted or painted[-1] < shown_at:
+            rows_at = filled[-1]
+            while not painted or painted[-1] < rows_at:
                 await asyncio.sleep(0.0005)
-            return (painted[-1] - start) * 1000
+            first_frame = next(stamp for stamp in painted if stamp >= rows_at)
+            return (first_frame - start) * 1000
 
         timings["log-in to the first page (cold)"] = [await timed("enter")]
         queue = app.screen
