@@ -41,6 +41,11 @@ def status_of(screen: Screen[object]) -> str:
     return text_of(screen.query_one("#progress-status"))
 
 
+def last_event(screen: ProgressScreen) -> str:
+    texts = screen.event_texts
+    return texts[-1] if texts else ""
+
+
 async def test_the_timeline_shows_each_step_with_its_time_reason_and_deadline(
     settings: Settings, clock: FixedClock, sqlite_demo_services: Services, tmp_path: Path
 ) -> None:
@@ -109,7 +114,8 @@ async def test_a_review_done_by_another_process_appears_without_a_key_press(
             other.catch_up()
             took = await wait_until(pilot, lambda: status_of(screen) == "当前状态：方案待确认")
             assert took < ProgressScreen.POLL_SECONDS + 8  # a few seconds, even on a busy machine
-            assert "银行给出了4个协商方案" in screen.event_texts[-1]
+            # The timeline's new entries are mounted a moment after the status line is updated.
+            await wait_until(pilot, lambda: "银行给出了4个协商方案" in last_event(screen))
             assert footer_descriptions(app)["o"] == "查看方案"
     finally:
         other.close()
@@ -133,7 +139,7 @@ async def test_a_withdrawal_made_elsewhere_appears_within_a_few_seconds(
             other.withdraw_application(customer, application)
             took = await wait_until(pilot, lambda: status_of(screen) == "当前状态：已撤回")
             assert took < ProgressScreen.POLL_SECONDS + 8  # a few seconds, even on a busy machine
-            assert screen.event_texts[-1].startswith("2026年11月28日 09:30   已撤回   您")
+            await wait_until(pilot, lambda: last_event(screen).startswith("2026年11月28日 09:30   已撤回   您"))
             keys = footer_descriptions(app)
             assert "o" not in keys and "w" not in keys
             assert text_of(screen.query_one("#progress-deadline")) == "当前步骤没有截止时间。"
