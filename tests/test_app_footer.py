@@ -1,9 +1,9 @@
-"""The key bar (widgets.footer.KeyFooter): rebuilt once when the keys change, not on every
-`refresh_bindings()`, yet always showing what Textual's own Footer would show.
+"""The key bar (widgets.footer.KeyFooter): one widget that draws the screen's keys on one line,
+updated once when the keys change, not on every `refresh_bindings()`; a click presses a key.
 
-Textual's Footer rebuilt every key after each `refresh_bindings()` call, about ten times per
-screen on the way in; that was a fifth of the UI thread's time between the journey's screens
-(scripts/bench_journey.py).
+It replaced Textual's Footer (one widget per key, rebuilt whenever the bindings might have
+changed), the largest single cost of a screen change (scripts/bench_journey.py). That it looks
+exactly like Textual's Footer is shown by the snapshot tests, whose pictures did not change.
 """
 
 from __future__ import annotations
@@ -16,32 +16,46 @@ from app_factory import (
     settle,
     wait_for_database,
 )
-from textual.widgets import Footer
+from rich.cells import cell_len
 
 from wsnego_tui.config import Settings
 from wsnego_tui.core.clock import FixedClock
 from wsnego_tui.widgets.footer import KeyFooter
 
 
-def shown_keys(footer: Footer) -> list[str]:
-    return [str(key.description) for key in footer.query("FooterKey")]
+def shown(footer: KeyFooter) -> list[str]:
+    return [key.description for key in footer.keys]
 
 
-async def test_refreshing_unchanged_bindings_does_not_rebuild_the_keys(settings: Settings, clock: FixedClock) -> None:
+def line_of(footer: KeyFooter) -> str:
+    return footer.render().plain
+
+
+async def test_refreshing_unchanged_bindings_does_not_repaint_the_bar(settings: Settings, clock: FixedClock) -> None:
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_database(pilot)
         await log_in(pilot, "80000001", "111111")
         footer = app.screen.query_one(KeyFooter)
-        before = list(footer.query("FooterKey"))
+        before = footer.keys
         assert before
+        repaints = 0
+        original = footer.refresh
+
+        def counting_refresh(*args: object, **kwargs: object) -> KeyFooter:
+            nonlocal repaints
+            repaints += 1
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        footer.refresh = counting_refresh  # type: ignore[method-assign]
         for _ in range(5):
             app.screen.refresh_bindings()
         await settle(pilot)
-        assert list(footer.query("FooterKey")) == before  # the same widgets: nothing rebuilt
+        assert footer.keys is before
+        assert repaints == 0
 
 
-async def test_a_change_of_the_keys_rebuilds_them_once_with_what_the_screen_offers(
+async def test_a_change_of_the_keys_updates_the_bar_once_with_what_the_screen_offers(
     settings: Settings, clock: FixedClock
 ) -> None:
     app = make_app(settings, clock)
@@ -49,18 +63,56 @@ async def test_a_change_of_the_keys_rebuilds_them_once_with_what_the_screen_offe
         await wait_for_database(pilot)
         await log_in(pilot, "80000001", "111111")
         footer = app.screen.query_one(KeyFooter)
-        rebuilt = 0
-        original = footer.recompose
+        updates = 0
+        original = footer._current_keys
 
-        async def counting_recompose() -> None:
-            nonlocal rebuilt
-            rebuilt += 1
-            await original()
+        def counting() -> tuple[object, ...]:
+            nonlocal updates
+            updates += 1
+            return original()
 
-        footer.recompose = counting_recompose  # type: ignore[method-assign]
-        assert "退出登录" in shown_keys(footer)
+        footer._current_keys = counting  # type: ignore[method-assign]
+        assert "退出登录" in shown(footer)
         await pilot.press("f2")  # the language: every description changes
         await settle(pilot)
-        assert rebuilt == 1
-        assert set(shown_keys(footer)) == set(footer_descriptions(app).values())
-        assert "Log out" in shown_keys(footer)
+        assert updates == 1
+        assert set(shown(footer)) == set(footer_descriptions(app).values())
+        assert "Log out" in shown(footer)
+        assert " esc Log out " in line_of(footer)
+
+
+async def test_the_bar_draws_each_key_then_its_description_and_a_click_presses_the_key(
+    settings: Settings, clock: FixedClock
+) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        await log_in(pilot, "80000001", "111111")
+        footer = app.screen.query_one(KeyFooter)
+        line = line_of(footer)
+        assert line.startswith(" " + footer.keys[0].display + " " + footer.keys[0].description + " ")
+        column = cell_len(line[: line.index(" f2 ")]) + 1  # Chinese descriptions take two cells a character
+        await pilot.click(KeyFooter, offset=(column, 0))
+        await settle(pilot)
+        assert app.lang == "en"
+        assert "English" not in shown(footer) and "中文" in shown(footer)
+
+
+async def test_a_key_the_screen_shows_but_cannot_use_now_is_drawn_dim_and_a_click_on_it_does_nothing(
+    settings: Settings, clock: FixedClock
+) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        await log_in(pilot, "80000001", "111111")
+        footer = app.screen.query_one(KeyFooter)
+        screen = app.screen
+        key = footer.keys[0]
+        footer.keys = (type(key)(key.key, key.display, key.description, False, ""), *footer.keys[1:])
+        footer.refresh()
+        await settle(pilot)
+        dim = [span for span in footer.render().spans if getattr(span.style, "dim", False)]
+        assert dim and dim[0].start == 0
+        await pilot.click(KeyFooter, offset=(1, 0))
+        await settle(pilot)
+        assert app.screen is screen  # nothing happened
