@@ -33,6 +33,8 @@ Never touches the user's own data: the database lives under the temporary (or gi
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import datetime as dt
 import random
 import shutil
@@ -40,8 +42,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 TARGET_MS = 150.0
 BATCH = 5_000
@@ -203,37 +207,87 @@ def _median_ms(call, runs: int) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(times)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_arguments(description: str, argv: list[str] | None) -> argparse.Namespace:
+    """The options both queue benchmarks take: --applications, --runs, --home, --keep."""
+    parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
     parser.add_argument("--applications", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--home", help="a folder for the database (default: a temporary one, removed after)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+@contextlib.contextmanager
+def bench_home(args: argparse.Namespace, prefix: str) -> Iterator[Path]:
+    """`--home`, or a new temporary folder that is removed afterwards unless `--keep`."""
+    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield home
+    finally:
+        if not args.home and not args.keep:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """A filled benchmark database: its home folder, the settings that open it, the applications
+    by status and the seconds the fill took."""
+
+    home: Path
+    settings: Any
+    counts: dict[str, int]
+    filled_seconds: float
+
+
+def prepare_database(home: Path, applications: int) -> Prepared:
+    """A new SQLite database under `home`, migrated, with the demo data and `applications`
+    generated applications (`fill`), closed again. Raises FileExistsError when `home` already
+    holds a database."""
     from wsnego_tui.config import load_settings
+    from wsnego_tui.core.clock import FixedClock
+    from wsnego_tui.services import Services
+
+    settings = load_settings(home=home)
+    if settings.paths.default_db_file.exists():
+        raise FileExistsError(f"{settings.paths.default_db_file} already exists; give an empty --home")
+    services = Services(settings, FixedClock(NOW))
+    try:
+        services.prepare()
+        services.load_demo()
+        started = time.perf_counter()
+        counts = fill(services, applications)
+        return Prepared(home, settings, counts, time.perf_counter() - started)
+    finally:
+        services.close()
+
+
+@contextlib.contextmanager
+def prepared_database(args: argparse.Namespace, prefix: str) -> Iterator[Prepared]:
+    """`prepare_database` in `bench_home`; exits with status 2 when `--home` already holds a
+    database."""
+    with bench_home(args, prefix) as home:
+        try:
+            prepared = prepare_database(home, args.applications)
+        except FileExistsError as exc:
+            print(exc, file=sys.stderr)
+            raise SystemExit(2) from None
+        yield prepared
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_arguments(__doc__, argv)
+
     from wsnego_tui.core.clock import FixedClock
     from wsnego_tui.core.lifecycle import ApplicationKind, ApplicationStatus
     from wsnego_tui.core.views_officer import QueueFilter
     from wsnego_tui.services import Services
     from wsnego_tui.services.officer import OfficerServices
 
-    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="wsnego-bench-queue-"))
-    settings = load_settings(home=home)
-    if settings.paths.default_db_file.exists():
-        print(f"{settings.paths.default_db_file} already exists; give an empty --home", file=sys.stderr)
-        return 2
-    try:
-        services = Services(settings, FixedClock(NOW))
-        services.prepare()
-        services.load_demo()
-        started = time.perf_counter()
-        counts = fill(services, args.applications)
-        filled = time.perf_counter() - started
-        services.close()
+    with prepared_database(args, "wsnego-bench-queue-") as prepared:
+        counts, filled = prepared.counts, prepared.filled_seconds
 
         # A fresh process's view: new Services, the first call opens the database.
-        services = Services(settings, FixedClock(NOW))
+        services = Services(prepared.settings, FixedClock(NOW))
         officers = OfficerServices(services)
         officer = officers.login("O0001", "900001").officer
         assert officer is not None
@@ -253,13 +307,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         second = officers.queue(officer.id, changed)
         services.close()
-    finally:
-        if not args.home and not args.keep:
-            shutil.rmtree(home, ignore_errors=True)
 
     total = sum(counts.values())
     print(f"applications: {total:,} ({', '.join(f'{k} {v:,}' for k, v in sorted(counts.items()))})")
-    print(f"filled in {filled:.1f} s; database under {home}{'' if args.home or args.keep else ' (removed)'}")
+    print(f"filled in {filled:.1f} s; database under {prepared.home}{'' if args.home or args.keep else ' (removed)'}")
     print(f"queue totals: waiting for an officer {first.total:,}; second negotiations 7+ days old {second.total:,}")
     print(f"cold first call (opens the database): {cold:.1f} ms")
     print(f"median of {args.runs} runs, target {TARGET_MS:.0f} ms:")

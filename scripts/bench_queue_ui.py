@@ -3,9 +3,9 @@ OfficerApp (headless, via Textual's run_test at 100x30), over 100,000 applicatio
 
     .venv/bin/python scripts/bench_queue_ui.py [--applications 100000] [--runs 9] [--home DIR] [--keep]
 
-The database is built and filled exactly as scripts/bench_queue.py does (its `fill`), under a
-temporary home (or `--home DIR`, which must not hold a database yet). Then the console runs on
-it at the benchmark's fixed clock:
+The database is built and filled exactly as scripts/bench_queue.py does (its
+`prepare_database`), under a temporary home (or `--home DIR`, which must not hold a database
+yet). Then the console runs on it at the benchmark's fixed clock:
 
 * log-in: Enter on the filled officer log-in form until the queue screen shows its first page
   (the log-in worker, the queue screen, the first queue worker and the table) - once, cold;
@@ -25,18 +25,15 @@ change; the script exits 1 when either is slower. Never touches the user's own d
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_queue import NOW, TARGET_MS, fill
+from bench_queue import NOW, TARGET_MS, parse_arguments, prepared_database
 
 
 async def _drive(app, runs: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
@@ -118,38 +115,17 @@ async def _drive(app, runs: int) -> dict[str, list[float]]:  # type: ignore[no-u
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--applications", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=9)
-    parser.add_argument("--home", help="a folder for the database (default: a temporary one, removed after)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    args = parser.parse_args(argv)
+    args = parse_arguments(__doc__, argv)
 
-    from wsnego_tui.config import load_settings
     from wsnego_tui.core.clock import FixedClock
     from wsnego_tui.officer_app import OfficerApp
-    from wsnego_tui.services import Services
 
-    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="wsnego-bench-queue-ui-"))
-    settings = load_settings(home=home)
-    if settings.paths.default_db_file.exists():
-        print(f"{settings.paths.default_db_file} already exists; give an empty --home", file=sys.stderr)
-        return 2
-    try:
-        services = Services(settings, FixedClock(NOW))
-        services.prepare()
-        services.load_demo()
-        started = time.perf_counter()
-        counts = fill(services, args.applications)
-        filled = time.perf_counter() - started
-        services.close()
-        app = OfficerApp(settings, clock=FixedClock(NOW))
+    with prepared_database(args, "wsnego-bench-queue-ui-") as prepared:
+        counts, filled = prepared.counts, prepared.filled_seconds
+        app = OfficerApp(prepared.settings, clock=FixedClock(NOW))
         app.animation_level = "none"
         app.input_cursor_blink = False
         timings = asyncio.run(_drive(app, args.runs))
-    finally:
-        if not args.home and not args.keep:
-            shutil.rmtree(home, ignore_errors=True)
 
     rows, total = timings.pop("rows shown")
     print(f"applications: {sum(counts.values()):,}; filled in {filled:.1f} s")

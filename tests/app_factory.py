@@ -92,6 +92,15 @@ async def type_into(pilot: Pilot[int], selector: str, text: str) -> None:
         await pilot.press(*text)
 
 
+async def type_log_in(pilot: Pilot[int], customer_no: str, pin: str) -> None:
+    """Wait for the database, type the customer number and the PIN key by key and press Enter;
+    the caller waits for whatever answer it expects."""
+    await wait_for_database(pilot)
+    await type_into(pilot, "#customer-no", customer_no)
+    await type_into(pilot, "#pin", pin)
+    await pilot.press("enter")
+
+
 async def log_in(pilot: Pilot[int], customer_no: str, pin: str) -> None:
     """Fill both fields, press Enter in the PIN field and wait for the answer (and for the
     next screen's data). Tests about typing itself use `type_into`, key by key."""

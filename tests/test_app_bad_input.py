@@ -12,7 +12,9 @@ control characters (test_app_repay.py), the agreement's letters, short and empty
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from app_factory import (
     settle,
     text_of,
     type_into,
+    type_log_in,
     wait_for_database,
 )
 from sqlmodel import func, select
@@ -37,6 +40,7 @@ from test_app_application_form import (
     stored_form,
     value,
 )
+from test_app_confirm import confirm_with
 from test_app_repay import loan_of, open_repay, payments_of
 from textual import events
 from textual.widgets import Input
@@ -46,7 +50,7 @@ from wsnego_tui.core.application_form import FormFields
 from wsnego_tui.core.clock import FixedClock
 from wsnego_tui.core.lifecycle import ApplicationKind
 from wsnego_tui.screens import application_form
-from wsnego_tui.screens.application_form import WIDGET_IDS
+from wsnego_tui.screens.application_form import WIDGET_IDS, ApplicationFormScreen
 from wsnego_tui.screens.confirm import ConfirmScreen
 from wsnego_tui.screens.login import LoginScreen
 from wsnego_tui.services import Services
@@ -109,10 +113,7 @@ async def test_a_log_in_with_a_sign_or_a_decimal_point_is_refused_next_to_the_fi
     services = sqlite_demo_services
     app = make_app(settings, clock, services=services)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_database(pilot)
-        await type_into(pilot, "#customer-no", customer_no)
-        await type_into(pilot, "#pin", pin)
-        await pilot.press("enter")
+        await type_log_in(pilot, customer_no, pin)
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         assert text_of(app.screen.query_one(f"#{field}-message")) == shown
@@ -175,25 +176,41 @@ SETTLEMENT_DRAFT = FormFields(
 )
 
 
+@contextlib.asynccontextmanager
+async def draft_on_screen(
+    settings: Settings, clock: FixedClock, services: Services, customer_no: str, pin: str, kind: ApplicationKind,
+    fields: FormFields,
+) -> AsyncIterator[tuple[object, ApplicationFormScreen, int]]:
+    """A draft of `kind` saved with `fields`, then its form opened in the app by the customer:
+    (pilot, form screen, application id)."""
+    view = draft(services, customer_no, kind, fields)
+    app = make_app(settings, clock, services=services)
+    async with app.run_test(size=SIZE) as pilot:
+        yield pilot, await open_form(pilot, services, customer_no, pin, kind), view.id
+
+
+async def each_refused(
+    pilot, screen: ApplicationFormScreen, field: str, cases: list[tuple[str, str]]  # type: ignore[no-untyped-def]
+) -> AsyncIterator[str]:
+    """Type each entry of `cases` into the form's `field`, let the save delay pass, check the
+    message shown next to the field, and yield the entry for the caller's own checks."""
+    for typed, shown in cases:
+        await type_into(pilot, f"#{WIDGET_IDS[field]}", typed)
+        await saved(pilot)
+        assert (typed, message(screen, field)) == (typed, shown)
+        yield typed
+
+
 async def test_a_bad_settlement_sum_is_refused_next_to_the_field_and_the_draft_keeps_its_sum(
     settings: Settings, clock: FixedClock, sqlite_demo_services: Services
 ) -> None:
     services = sqlite_demo_services
-    view = draft(services, "80000004", ApplicationKind.SETTLEMENT, SETTLEMENT_DRAFT)
-    app = make_app(settings, clock, services=services)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_form(pilot, services, "80000004", "444444", ApplicationKind.SETTLEMENT)
-        for typed, shown in [
-            ("6万", "请输入数字金额"),
-            ("-60000", "不能为负数"),
-            ("60000.001", "最多两位小数"),
-            ("9" * 40, "不能超过¥9,999,999.99"),
-        ]:
-            await type_into(pilot, f"#{WIDGET_IDS['lump_sum']}", typed)
-            await saved(pilot)
-            assert (typed, message(screen, "lump_sum")) == (typed, shown)
+    on_screen = draft_on_screen(settings, clock, services, "80000004", "444444", ApplicationKind.SETTLEMENT, SETTLEMENT_DRAFT)
+    async with on_screen as (pilot, screen, application_id):
+        cases = [("6万", "请输入数字金额"), ("-60000", "不能为负数"), ("60000.001", "最多两位小数"), ("9" * 40, "不能超过¥9,999,999.99")]
+        async for _ in each_refused(pilot, screen, "lump_sum", cases):
             assert screen.query_one(f"#{WIDGET_IDS['lump_sum']}").has_class("-invalid")
-            assert stored_form(services, "80000004", view.id).lump_sum == Decimal("60000.00")
+            assert stored_form(services, "80000004", application_id).lump_sum == Decimal("60000.00")
         assert len(value(screen, "lump_sum")) == 32  # typing stops at the field's length
 
 
@@ -201,15 +218,11 @@ async def test_a_bad_wished_monthly_amount_is_refused_next_to_the_field_and_noth
     settings: Settings, clock: FixedClock, sqlite_demo_services: Services
 ) -> None:
     services = sqlite_demo_services
-    view = draft(services, "80000001", ApplicationKind.FIRST, COMPLETE_FIRST)
-    app = make_app(settings, clock, services=services)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_form(pilot, services, "80000001", "111111", ApplicationKind.FIRST)
-        for typed, shown in [("1500元", "请输入数字金额"), ("-1500", "不能为负数"), ("1500.555", "最多两位小数")]:
-            await type_into(pilot, f"#{WIDGET_IDS['wish_monthly']}", typed)
-            await saved(pilot)
-            assert (typed, message(screen, "wish_monthly")) == (typed, shown)
-            assert stored_form(services, "80000001", view.id) == COMPLETE_FIRST
+    on_screen = draft_on_screen(settings, clock, services, "80000001", "111111", ApplicationKind.FIRST, COMPLETE_FIRST)
+    async with on_screen as (pilot, screen, application_id):
+        cases = [("1500元", "请输入数字金额"), ("-1500", "不能为负数"), ("1500.555", "最多两位小数")]
+        async for _ in each_refused(pilot, screen, "wish_monthly", cases):
+            assert stored_form(services, "80000001", application_id) == COMPLETE_FIRST
 
 
 # --- repay -------------------------------------------------------------------------------------------
@@ -245,6 +258,21 @@ async def test_more_bad_amounts_are_refused_next_to_the_field_and_nothing_is_pai
 # --- the agreement -----------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def issued(sqlite_demo_services: Services, tmp_path: Path) -> tuple[int, int, int]:
+    """80000001's first negotiation submitted and reviewed: (customer id, application id, the
+    first offer's id)."""
+    customer, application = reviewed(sqlite_demo_services, tmp_path / "submitted")
+    _, offers = sqlite_demo_services.offers(customer, application)
+    return customer, application, offers[0].id
+
+
+async def open_agreement(pilot, issued: tuple[int, int, int]) -> ConfirmScreen:  # type: ignore[no-untyped-def]
+    """Log 80000001 in and open the agreement of the first offer in `issued`."""
+    _, application, offer = issued
+    return await open_screen(pilot, "80000001", "111111", lambda c: ConfirmScreen(c, application, offer))  # type: ignore[return-value]
+
+
 @pytest.mark.parametrize(
     ("field", "entered", "shown"),
     [
@@ -255,19 +283,16 @@ async def test_more_bad_amounts_are_refused_next_to_the_field_and_nothing_is_pai
     ],
 )
 async def test_a_sign_or_a_decimal_point_in_the_agreement_fields_is_refused_and_nothing_is_checked(
-    settings: Settings, clock: FixedClock, sqlite_demo_services: Services, tmp_path: Path, field: str, entered: str, shown: str
+    settings: Settings, clock: FixedClock, sqlite_demo_services: Services, issued: tuple[int, int, int],
+    field: str, entered: str, shown: str,
 ) -> None:
     services = sqlite_demo_services
-    customer, application = reviewed(services, tmp_path / "submitted")
-    _, offers = services.offers(customer, application)
+    customer, application, _ = issued
     app = make_app(settings, clock, services=services)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_screen(pilot, "80000001", "111111", lambda c: ConfirmScreen(c, application, offers[0].id))
+        screen = await open_agreement(pilot, issued)
         values = {"last4": "0001", "pin": "111111", field: entered}
-        await type_into(pilot, "#confirm-last4", values["last4"])
-        await type_into(pilot, "#confirm-pin", values["pin"])
-        await pilot.press("enter")
-        await settle(pilot)
+        await confirm_with(pilot, values["last4"], values["pin"])
         assert text_of(screen.query_one(f"#confirm-{field}-message")) == shown
         assert screen.result is None
     assert services.application(customer, application).status == "offer_issued"
@@ -277,14 +302,13 @@ async def test_a_sign_or_a_decimal_point_in_the_agreement_fields_is_refused_and_
 
 @pytest.mark.parametrize("field", ["last4", "pin"])
 async def test_control_characters_pasted_into_the_agreement_fields_are_refused_and_nothing_is_checked(
-    settings: Settings, clock: FixedClock, sqlite_demo_services: Services, tmp_path: Path, field: str
+    settings: Settings, clock: FixedClock, sqlite_demo_services: Services, issued: tuple[int, int, int], field: str
 ) -> None:
     services = sqlite_demo_services
-    customer, application = reviewed(services, tmp_path / "submitted")
-    _, offers = services.offers(customer, application)
+    customer, application, _ = issued
     app = make_app(settings, clock, services=services)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_screen(pilot, "80000001", "111111", lambda c: ConfirmScreen(c, application, offers[0].id))
+        screen = await open_agreement(pilot, issued)
         await type_into(pilot, "#confirm-last4", "0001")
         await type_into(pilot, "#confirm-pin", "111111")
         await paste(pilot, f"#confirm-{field}", "\x1b001" if field == "last4" else "\x1b]0;\x071")
@@ -297,14 +321,11 @@ async def test_control_characters_pasted_into_the_agreement_fields_are_refused_a
 
 
 async def test_typing_past_four_digits_or_six_pin_digits_is_cut_at_the_field(
-    settings: Settings, clock: FixedClock, sqlite_demo_services: Services, tmp_path: Path
+    settings: Settings, clock: FixedClock, sqlite_demo_services: Services, issued: tuple[int, int, int]
 ) -> None:
-    services = sqlite_demo_services
-    customer, application = reviewed(services, tmp_path / "submitted")
-    _, offers = services.offers(customer, application)
-    app = make_app(settings, clock, services=services)
+    app = make_app(settings, clock, services=sqlite_demo_services)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_screen(pilot, "80000001", "111111", lambda c: ConfirmScreen(c, application, offers[0].id))
+        screen = await open_agreement(pilot, issued)
         await type_into(pilot, "#confirm-last4", "000199")
         await type_into(pilot, "#confirm-pin", "11111199")
         assert screen.query_one("#confirm-last4", Input).value == "0001"

@@ -185,7 +185,7 @@ async def test_the_queue_pages_with_n_and_pgup_one_sql_page_at_a_time(settings: 
             await pilot.press("n")
             await wait_until(pilot, lambda: queue.shown_request == queue.request)
             assert [r[0] for r in row_texts(queue.query_one(DataTable))] == [str(ids[1])]
-            assert text_of(queue.query_one("#queue-status", Static)) == "第2至2条，共2条（第2/2页）"
+            assert text_of(queue.query_one("#queue-status", Static)) == "第2至2条，共2条（第2/2页）  按 r 刷新"
             assert "下一页" not in footer_descriptions(app).values()
             await pilot.press("pageup")
             await wait_until(pilot, lambda: queue.shown_request == queue.request)

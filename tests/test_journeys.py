@@ -17,9 +17,11 @@ third negotiation refused, with the settlement offered instead.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,7 +36,7 @@ from app_factory import (
     settle,
     submit,
     text_of,
-    type_into,
+    type_log_in,
     wait_for_database,
     wait_until,
 )
@@ -86,6 +88,15 @@ def settings(settings: Settings, proof_folder: Path) -> Settings:
 # --- the borrower at the keyboard ----------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class Sent:
+    """The screens an application went through on its way in, for what a test asks of them."""
+
+    form: ApplicationFormScreen
+    proofs: ProofsScreen
+    progress: ProgressScreen
+
+
 class Borrower:
     """Drives the app by keys only, waiting after each key for the screen it leads to."""
 
@@ -103,12 +114,14 @@ class Borrower:
         await settle(self.pilot)
 
     async def log_in(self, customer_no: str, pin: str) -> LoansScreen:
-        await wait_for_database(self.pilot)
-        await type_into(self.pilot, "#customer-no", customer_no)
-        await type_into(self.pilot, "#pin", pin)
-        await self.pilot.press("enter")
+        await type_log_in(self.pilot, customer_no, pin)
         await self.until(lambda: isinstance(self.screen, LoansScreen) and self.screen.loans is not None)
         return self.screen
+
+    async def log_in_and_open_loan(self, customer_no: str, pin: str) -> LoanDetailScreen:
+        """Log in and open the first loan on My Loans."""
+        await self.log_in(customer_no, pin)
+        return await self.open_loan()
 
     async def open_loan(self, *keys: str) -> LoanDetailScreen:
         """On My Loans: move with `keys`, then Enter."""
@@ -178,6 +191,16 @@ class Borrower:
         await self.until(lambda: isinstance(self.screen, ProgressScreen) and self.screen.view is not None)
         return self.screen
 
+    async def send_application(self, number: str, *proofs: str, **form: str) -> Sent:
+        """From the negotiation step: choose the kind `number`, type the form (`fill_form`'s
+        fields), pick each of `proofs` in the folder tree and submit."""
+        form_screen = await self.apply_for(number)
+        await self.fill_form(**form)
+        proofs_screen = await self.go_on_to_proofs()
+        for name in proofs:
+            await self.pick(name)
+        return Sent(form_screen, proofs_screen, await self.submit())
+
     async def wait_for_status(self, status: str) -> None:
         """On the progress screen, without a key: until the application is in `status`."""
         screen = self.screen
@@ -219,6 +242,16 @@ class Borrower:
         return screen
 
 
+@contextlib.asynccontextmanager
+async def at_the_keyboard(
+    settings: Settings, clock: FixedClock, services: Services, proof_folder: Path
+) -> AsyncIterator[Borrower]:
+    """The borrower's app on `services`, running at the test size, and a Borrower at its keys."""
+    app = make_app(settings, clock, services=services)
+    async with app.run_test(size=SIZE) as pilot:
+        yield Borrower(pilot, proof_folder)
+
+
 # --- reading the database -------------------------------------------------------------------------
 
 
@@ -258,21 +291,19 @@ async def test_a_first_negotiation_typed_and_proved_by_keyboard_ends_in_an_activ
     settings: Settings, clock: FixedClock, sqlite_demo_services: Services, proof_folder: Path
 ) -> None:
     services = sqlite_demo_services
-    app = make_app(settings, clock, services=services)
-    async with app.run_test(size=SIZE) as pilot:
-        me = Borrower(pilot, proof_folder)
-        await me.log_in("80000001", "111111")
-        detail = await me.open_loan()
+    async with at_the_keyboard(settings, clock, services, proof_folder) as me:
+        app = me.app
+        detail = await me.log_in_and_open_loan("80000001", "111111")
         loan_id = detail.loan_id
         customer_id = app.customer.id
         assert detail.detail.summary.status == LoanStatus.OVERDUE
         await me.negotiate()
-        form = await me.apply_for("1")
-        await me.fill_form(hardship="job_loss", text="shop closed", income="8000", expenses="3000.50", other_debt="500", months="24")
-        proofs = await me.go_on_to_proofs()
-        assert proofs.application_id == form.view.id
-        await me.pick("1-hardship.pdf")
-        progress = await me.submit()
+        sent = await me.send_application(
+            "1", "1-hardship.pdf",
+            hardship="job_loss", text="shop closed", income="8000", expenses="3000.50", other_debt="500", months="24",
+        )
+        form, progress = sent.form, sent.progress
+        assert sent.proofs.application_id == form.view.id
         assert [type(s).__name__ for s in app.screen_stack][-3:] == ["LoanDetailScreen", "NegotiateScreen", "ProgressScreen"]
         await me.wait_for_status("offer_issued")
         offers = await me.see_offers()
@@ -329,22 +360,19 @@ async def test_a_second_negotiation_goes_to_an_officer_and_the_borrower_accepts_
 ) -> None:
     """李娜 (80000002) is on her first negotiated plan and one payment behind."""
     services = sqlite_demo_services
-    app = make_app(settings, clock, services=services)
-    async with app.run_test(size=SIZE) as pilot:
-        me = Borrower(pilot, proof_folder)
-        await me.log_in("80000002", "222222")
-        detail = await me.open_loan()
+    async with at_the_keyboard(settings, clock, services, proof_folder) as me:
+        app = me.app
+        detail = await me.log_in_and_open_loan("80000002", "222222")
         loan_id, customer_id = detail.loan_id, app.customer.id
         assert detail.detail.active_plan.origin == "first"
         negotiate = await me.negotiate()
         assert negotiate.highlighted_kind == ApplicationKind.SECOND
-        form = await me.apply_for("2")
-        assert "【二次协商还款】" in form.sub_title
-        await me.fill_form(hardship="income_drop", text="salary cut again", income="6000", expenses="2500", other_debt="0", months="36")
-        await me.go_on_to_proofs()
-        await me.pick("2-income.pdf")  # the kind list moves on to the next missing kind by itself
-        await me.pick("3-expense.pdf")
-        progress = await me.submit()
+        sent = await me.send_application(
+            "2", "2-income.pdf", "3-expense.pdf",  # the kind list moves on to the next missing kind by itself
+            hardship="income_drop", text="salary cut again", income="6000", expenses="2500", other_debt="0", months="36",
+        )
+        progress = sent.progress
+        assert "【二次协商还款】" in sent.form.sub_title
         await me.wait_for_status("under_review")
         assert progress.view.events[-1].reason == "needs_officer"
         assert "o" not in footer_descriptions(app)
@@ -383,17 +411,13 @@ async def test_a_second_negotiation_goes_to_an_officer_and_the_borrower_accepts_
 async def settle_by_keyboard(me: Borrower) -> tuple[int, int, int]:
     """刘洋 (80000004) applies for a settlement and accepts the bank's settlement offer:
     (customer id, loan id, application id), back on the loan's detail."""
-    await me.log_in("80000004", "444444")
-    detail = await me.open_loan()
+    detail = await me.log_in_and_open_loan("80000004", "444444")
     await me.negotiate()
-    await me.apply_for("3")
-    await me.fill_form(
+    progress = (await me.send_application(
+        "3", "4-funds.pdf",
         hardship="business_failure", text="shop closed, family lends the sum", income="3000", expenses="2500",
         other_debt="0", lump_sum="60000", lump_date="2026-12-01",
-    )
-    await me.go_on_to_proofs()
-    await me.pick("4-funds.pdf")
-    progress = await me.submit()
+    )).progress
     await me.wait_for_status("offer_issued")
     await me.see_offers()
     confirm = await me.accept("80000004", "444444")
@@ -406,9 +430,8 @@ async def test_a_settlement_paid_in_full_leaves_the_loan_settled(
     settings: Settings, clock: FixedClock, sqlite_demo_services: Services, proof_folder: Path
 ) -> None:
     services = sqlite_demo_services
-    app = make_app(settings, clock, services=services)
-    async with app.run_test(size=SIZE) as pilot:
-        me = Borrower(pilot, proof_folder)
+    async with at_the_keyboard(settings, clock, services, proof_folder) as me:
+        app, pilot = me.app, me.pilot
         customer_id, loan_id, application_id = await settle_by_keyboard(me)
         _, (offer,) = services.offers(customer_id, application_id)
         repay = await me.repay("3")
@@ -437,9 +460,8 @@ async def test_a_settlement_not_paid_by_its_deadline_expires_and_the_loan_return
     settings: Settings, clock: FixedClock, sqlite_demo_services: Services, proof_folder: Path
 ) -> None:
     services = sqlite_demo_services
-    app = make_app(settings, clock, services=services)
-    async with app.run_test(size=SIZE) as pilot:
-        me = Borrower(pilot, proof_folder)
+    async with at_the_keyboard(settings, clock, services, proof_folder) as me:
+        app, pilot = me.app, me.pilot
         await wait_for_database(pilot)
         before = services.loans_of(services.login("80000004", "444444").customer.id)[0]
         customer_id, loan_id, application_id = await settle_by_keyboard(me)
@@ -479,19 +501,15 @@ async def test_a_materials_request_is_answered_from_the_progress_screen_and_the_
     settings: Settings, clock: FixedClock, sqlite_demo_services: Services, proof_folder: Path
 ) -> None:
     services = sqlite_demo_services
-    app = make_app(settings, clock, services=services)
-    async with app.run_test(size=SIZE) as pilot:
-        me = Borrower(pilot, proof_folder)
-        await me.log_in("80000002", "222222")
-        await me.open_loan()
+    async with at_the_keyboard(settings, clock, services, proof_folder) as me:
+        app, pilot = me.app, me.pilot
+        await me.log_in_and_open_loan("80000002", "222222")
         customer_id = app.customer.id
         await me.negotiate()
-        await me.apply_for("2")
-        await me.fill_form(hardship="illness", text="in hospital", income="6000", expenses="2500", other_debt="0", months="36")
-        await me.go_on_to_proofs()
-        await me.pick("2-income.pdf")
-        await me.pick("3-expense.pdf")
-        progress = await me.submit()
+        progress = (await me.send_application(
+            "2", "2-income.pdf", "3-expense.pdf",
+            hardship="illness", text="in hospital", income="6000", expenses="2500", other_debt="0", months="36",
+        )).progress
         await me.wait_for_status("under_review")
         application_id = progress.application_id
 
@@ -536,18 +554,15 @@ async def test_an_application_withdrawn_from_the_progress_screen_leaves_the_plan
     settings: Settings, clock: FixedClock, sqlite_demo_services: Services, proof_folder: Path
 ) -> None:
     services = sqlite_demo_services
-    app = make_app(settings, clock, services=services)
-    async with app.run_test(size=SIZE) as pilot:
-        me = Borrower(pilot, proof_folder)
-        await me.log_in("80000001", "111111")
-        detail = await me.open_loan()
+    async with at_the_keyboard(settings, clock, services, proof_folder) as me:
+        app, pilot = me.app, me.pilot
+        detail = await me.log_in_and_open_loan("80000001", "111111")
         loan_id, customer_id = detail.loan_id, app.customer.id
         await me.negotiate()
-        await me.apply_for("1")
-        await me.fill_form(hardship="income_drop", text="sales fell", income="8000", expenses="3000", other_debt="0", months="24")
-        await me.go_on_to_proofs()
-        await me.pick("1-hardship.pdf")
-        progress = await me.submit()
+        progress = (await me.send_application(
+            "1", "1-hardship.pdf",
+            hardship="income_drop", text="sales fell", income="8000", expenses="3000", other_debt="0", months="24",
+        )).progress
         await me.wait_for_status("offer_issued")
         await pilot.press("w")
         await me.until(lambda: isinstance(me.screen, QuestionDialog))
@@ -598,11 +613,9 @@ async def test_a_third_negotiation_is_refused_with_its_reason_and_the_settlement
     services.accept_offer(customer_id, second, offer.id, pin="222222", last4="0002")
     applications_before = services.applications_of(customer_id)
 
-    app = make_app(settings, clock, services=services)
-    async with app.run_test(size=SIZE) as pilot:
-        me = Borrower(pilot, proof_folder)
-        await me.log_in("80000002", "222222")
-        detail = await me.open_loan()
+    async with at_the_keyboard(settings, clock, services, proof_folder) as me:
+        app, pilot = me.app, me.pilot
+        detail = await me.log_in_and_open_loan("80000002", "222222")
         negotiate = await me.negotiate()
         listed = [" ".join(str(o.prompt).split()) for o in negotiate.query_one(OptionList)._options]
         assert listed == ["1 协商还款 暂不可申请", "2 二次协商还款 暂不可申请", "3 协商一次性还款 可以申请"]

@@ -253,3 +253,47 @@ def test_a_textual_driver_named_in_the_environment_is_never_loaded_in_a_kiosk(tm
         os.close(master)
     assert painted.exists()
     assert marker.exists() is (not kiosk)
+
+
+# --- the officer console is never a kiosk ----------------------------------------------------------
+
+
+def kiosk_in_config_toml(settings: Settings) -> Settings:
+    """The test home's config.toml says `kiosk = true`; the settings read from it."""
+    from wsnego_tui.config import load_settings
+
+    settings.paths.config_dir.mkdir(parents=True, exist_ok=True)
+    settings.paths.config_file.write_text("kiosk = true\n", encoding="utf-8")
+    loaded = load_settings(home=settings.paths.config_dir.parent)
+    assert loaded.kiosk and loaded.paths == settings.paths
+    return loaded
+
+
+async def test_the_officer_console_ignores_kiosk_mode_set_in_config_toml(settings: Settings, clock: FixedClock) -> None:
+    """A branch that runs both apps from one home sets `kiosk = true` for the borrowers' kiosk;
+    the officer at the same machine keeps F1, F2 and Ctrl+Q and is never idle-locked."""
+    from app_factory import make_officer_app
+
+    app = make_officer_app(kiosk_in_config_toml(settings), clock)
+    assert app.kiosk is None and app.settings.kiosk is False
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        assert not any(isinstance(screen, IdleDialog) for screen in app.screen_stack)
+        await pilot.press("ctrl+q")
+        await pilot.pause(0.2)
+        assert not app.is_running
+
+
+def test_the_officer_subcommand_starts_the_console_with_kiosk_mode_off(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from wsnego_tui import officer_app
+    from wsnego_tui.cli import cli
+
+    kiosk_in_config_toml(settings)
+    started: list[Settings] = []
+    monkeypatch.setattr(officer_app, "run_officer_app", lambda given: started.append(given) or 0)
+    result = CliRunner().invoke(cli, ["--home", str(settings.paths.config_dir.parent), "officer"])
+    assert result.exit_code == 0, result.output
+    (given,) = started
+    assert given.kiosk is False and given.paths == settings.paths

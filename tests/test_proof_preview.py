@@ -4,13 +4,20 @@ PDFs as a version and page count, and "no preview" for anything broken or too bi
 from __future__ import annotations
 
 import struct
+import warnings
 import zlib
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from wsnego_tui.services.proof_preview import pdf_info, preview_file, preview_image
+from wsnego_tui.services import proof_preview
+from wsnego_tui.services.proof_preview import (
+    header_size,
+    pdf_info,
+    preview_file,
+    preview_image,
+)
 
 RED, BLUE, GREEN, WHITE = (255, 0, 0), (0, 0, 255), (0, 128, 0), (255, 255, 255)
 
@@ -63,24 +70,75 @@ def test_a_jpeg_renders_to_the_expected_grid_and_colours(tmp_path: Path) -> None
     assert _close(top, BLUE) and _close(bottom or WHITE, BLUE)
 
 
-@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
-def test_an_image_whose_header_claims_too_many_pixels_is_not_decoded(tmp_path: Path) -> None:
-    """A PNG of a few bytes whose header says 100000 x 100000 pixels (a decompression bomb)."""
+def _png_claiming(path: Path, width: int, height: int) -> Path:
+    """A PNG of a few bytes whose header says it is `width` x `height` pixels."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    bomb = tmp_path / "bomb.png"
-    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
                      + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
-    preview = preview_image(bomb, 40, 20)
+    return path
+
+
+def _quietly(call):  # type: ignore[no-untyped-def]
+    """`call()`, and every warning it let out (none may reach stderr: the console draws there)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = call()
+    return result, [str(w.category.__name__) for w in caught]
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [
+        pytest.param(100_000, 100_000, id="a bomb far above Pillow's own limit"),
+        pytest.param(10_000, 10_000, id="above Pillow's limit, below the size at which Pillow raises"),
+        pytest.param(8_000, 6_000, id="48 megapixels, below Pillow's limit, above the preview's"),
+    ],
+)
+def test_an_image_whose_header_claims_too_many_pixels_is_refused_without_a_warning(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], width: int, height: int
+) -> None:
+    bomb = _png_claiming(tmp_path / "bomb.png", width, height)
+    preview, warned = _quietly(lambda: preview_image(bomb, 40, 20))
     assert (preview.kind, preview.reason, preview.cells) == ("none", "too_large", ())
-    # just above Pillow's limit, below the size at which Pillow itself raises
-    just = tmp_path / "just.png"
+    assert warned == [] and capfd.readouterr().err == ""
+
+
+def test_pillows_bomb_warning_is_a_refusal_when_the_header_was_not_read_first(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pillow warns (on stderr, where the console draws) for an image between its limit and
+    twice its limit; whatever reaches Pillow unchecked, that warning is a refusal."""
+    monkeypatch.setattr(proof_preview, "header_size", lambda path: None)
+    monkeypatch.setattr(proof_preview, "MAX_PREVIEW_PIXELS", 10**12)  # only Pillow's own limit left
     side = int(Image.MAX_IMAGE_PIXELS**0.5) + 2
-    just.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
-                     + chunk(b"IEND", b""))
-    assert preview_image(just, 40, 20).reason == "too_large"
+    bomb = _png_claiming(tmp_path / "just.png", side, side)
+    preview, warned = _quietly(lambda: preview_image(bomb, 40, 20))
+    assert (preview.kind, preview.reason) == ("none", "too_large")
+    assert warned == [] and capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize(("fmt", "media_type"), [("PNG", "image/png"), ("JPEG", "image/jpeg")])
+def test_the_preview_pixel_limit_is_inclusive_for_png_and_jpeg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, media_type: str
+) -> None:
+    path = _halves(tmp_path / f"x.{fmt.lower()}", fmt, (80, 40))
+    assert header_size(path) == (80, 40)
+    monkeypatch.setattr(proof_preview, "MAX_PREVIEW_PIXELS", 80 * 40)
+    assert preview_file(path, media_type, 20, 10).kind == "image"
+    monkeypatch.setattr(proof_preview, "MAX_PREVIEW_PIXELS", 80 * 40 - 1)
+    assert preview_file(path, media_type, 20, 10).reason == "too_large"
+
+
+def test_the_size_is_read_from_a_jpeg_header_behind_exif_and_from_a_progressive_one(tmp_path: Path) -> None:
+    exif = Image.Exif()
+    exif[0x010F] = "camera " * 2000  # a long APP1 segment before the frame header
+    with_exif = _halves(tmp_path / "exif.jpg", "JPEG", (123, 45), exif=exif.tobytes())
+    progressive = _halves(tmp_path / "prog.jpg", "JPEG", (45, 123), progressive=True)
+    assert (header_size(with_exif), header_size(progressive)) == ((123, 45), (45, 123))
+    assert header_size(tmp_path / "absent.jpg") is None
 
 
 def test_a_corrupt_or_mistyped_file_gives_no_preview_instead_of_an_error(tmp_path: Path) -> None:

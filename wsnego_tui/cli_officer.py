@@ -11,8 +11,8 @@ import click
 @click.option("--demo", is_flag=True, help="Load the demo data into an empty database on start.")
 @click.pass_obj
 def officer(obj, demo: bool) -> None:  # type: ignore[no-untyped-def]
-    """The bank's officer console: the queue, cases, the offer builder and decisions."""
-    settings = obj.settings(demo=demo)
-    from wsnego_tui.officer_app import run_officer_app
+    """The bank's officer console: the queue, cases, the offer builder and decisions (never in
+    kiosk mode, whatever config.toml says)."""
+    from wsnego_tui.officer_app import officer_settings, run_officer_app
 
-    sys.exit(run_officer_app(settings))
+    sys.exit(run_officer_app(officer_settings(obj.settings(demo=demo))))

@@ -8,12 +8,16 @@ the app. A successful log-in opens the queue (screens.officer_queue), the queue 
 decision dialogs. The app-wide keys are the borrower app's: F2 language, F3 theme (not shown
 in the Footer), F1 help, Ctrl+Q quit.
 
+Never runs in kiosk mode: kiosk mode (idle lock, no quitting, the scanner's inbox) is for the
+borrowers' branch kiosks, so `kiosk = true` in config.toml is ignored here.
+
 Builds nothing heavy at import time: importing this module or constructing OfficerApp never
 imports SQLModel, the store or the services.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
@@ -35,7 +39,7 @@ class OfficerApp(WsnegoApp):
     BINDINGS = [Binding("f3", "toggle_theme", "Theme", id="app.theme", show=False)]
 
     def __init__(self, settings: Settings, **kwargs: object) -> None:
-        super().__init__(settings, **kwargs)  # type: ignore[arg-type]
+        super().__init__(officer_settings(settings), **kwargs)  # type: ignore[arg-type]
         self.title = self.tr("officer.app.title")
         self.officer: OfficerView | None = None
         self.officer_services: OfficerServices | None = None
@@ -71,6 +75,11 @@ class OfficerApp(WsnegoApp):
     def action_toggle_language(self) -> None:
         super().action_toggle_language()
         self.title = self.tr("officer.app.title")
+
+
+def officer_settings(settings: Settings) -> Settings:
+    """`settings` for the officer console: kiosk mode off, whatever config.toml says."""
+    return replace(settings, kiosk=False) if settings.kiosk else settings
 
 
 def run_officer_app(settings: Settings) -> int:

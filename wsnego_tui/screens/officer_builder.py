@@ -5,7 +5,10 @@ Every change waits `DEBOUNCE_SECONDS` for the typing to stop, then a thread work
 `OfficerServices.preview_offer` (the shared calculator within the policy's limits); an answer to
 older settings is dropped. The totals (installment, highest payment, term, end date, total
 payment and interest, waivers, capitalised arrears, annualized rate) and the schedule are shown
-with whether the offer is affordable and whether issuing it needs a second officer. A setting
+with whether the offer is affordable and whether issuing it needs a second officer. The
+schedule fits its half of a 100-column terminal without scrolling sideways: ISO dates, amounts
+without the yuan sign (the totals above carry it), one blank cell between right-aligned
+columns. A setting
 the policy refuses is shown next to its field with the limit the service names; what cannot be
 read as a number is refused next to the field before asking.
 
@@ -32,9 +35,10 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
 
+from wsnego_tui.core.money import format_yuan
 from wsnego_tui.i18n import enum_label
 from wsnego_tui.screens.base import WsnegoScreen
-from wsnego_tui.screens.offers import fill_table, format_rate
+from wsnego_tui.screens.offers import format_rate
 from wsnego_tui.screens.officer_case import money
 from wsnego_tui.screens.officer_decide import (
     ServiceAnswer,
@@ -44,7 +48,7 @@ from wsnego_tui.screens.officer_decide import (
     take_answer,
 )
 from wsnego_tui.screens.progress import rule_text
-from wsnego_tui.widgets.cells import money_cell, number_cell, text_cell
+from wsnego_tui.widgets.cells import number_cell
 
 if TYPE_CHECKING:
     from wsnego_tui.core.application_form import FieldError
@@ -61,6 +65,23 @@ log = logging.getLogger(__name__)
 PLAN_FIELDS = ("months", "rate_pct", "grace_months", "grace_kind", "waived_penalty", "down_payment")
 SETTLEMENT_FIELDS = ("waived_penalty", "waived_interest")
 GRACE_KINDS = ("none", "interest-only", "deferral")
+
+
+def amount_cell(amount: Decimal) -> Text:
+    """A right-aligned amount in yuan without the sign: 1,479.98."""
+    return number_cell(format_yuan(amount).replace("¥", "", 1))
+
+
+def fill_schedule(table: DataTable[object], heads: list[tuple[str, Text]], rows: list[list[Text]]) -> None:
+    """Replace the schedule's columns and rows. The table has no cell padding: each column is one
+    cell wider than its widest head or cell, and heads and cells are right-aligned, so one blank
+    cell stands before each column (two, as cell padding puts, would not fit beside the form)."""
+    table.clear(columns=True)
+    for index, (key, head) in enumerate(heads):
+        width = max([head.cell_len] + [row[index].cell_len for row in rows]) + 1
+        table.add_column(head, key=key, width=width)
+    for row in rows:
+        table.add_row(*row)
 
 
 class BuilderScreen(WsnegoScreen[object]):
@@ -137,7 +158,8 @@ class BuilderScreen(WsnegoScreen[object]):
                 yield Static("", id="builder-note-message", classes="builder-message", markup=False)
             with Vertical(id="builder-preview"):
                 yield Static("", id="builder-totals", markup=False)
-                yield DataTable(id="builder-schedule", cursor_type="none", show_cursor=False, zebra_stripes=True)
+                yield DataTable(id="builder-schedule", cursor_type="none", show_cursor=False, zebra_stripes=True,
+                                cell_padding=0)
                 yield Static("", id="builder-status", markup=False)
         yield Footer()
 
@@ -290,17 +312,18 @@ class BuilderScreen(WsnegoScreen[object]):
                     rule_text(tr, r.rule) for r in preview.second_approval_reasons)))
             totals.update(Content("\n".join(lines)))
             totals.set_class(not preview.affordable, "-error")
-            heads = [(k, Text(tr(f"builder.col.{k}"), end="")) for k in
-                     ("period", "date", "payment", "interest", "principal", "balance")]
+            heads = [(k, Text(tr(f"builder.col.{k}"), justify="right", end=""))
+                     for k in ("period", "date", "payment", "interest", "principal", "balance")]
             rows = []
             if p.schedule is not None:
                 for row in p.schedule.rows:
-                    rows.append([number_cell(str(row.period)), text_cell(tr.date(row.due_date)), money_cell(row.payment),
-                                 money_cell(row.interest), money_cell(row.principal), money_cell(row.balance)])
+                    rows.append([number_cell(str(row.period)), number_cell(row.due_date.isoformat()),
+                                 amount_cell(row.payment), amount_cell(row.interest), amount_cell(row.principal),
+                                 amount_cell(row.balance)])
             else:
-                rows.append([number_cell("1"), text_cell(tr.date(p.end_date)), money_cell(p.total_payment),
-                             money_cell(Decimal("0.00")), money_cell(p.total_payment), money_cell(Decimal("0.00"))])
-            fill_table(table, heads, rows)
+                rows.append([number_cell("1"), number_cell(p.end_date.isoformat()), amount_cell(p.total_payment),
+                             amount_cell(Decimal("0.00")), amount_cell(p.total_payment), amount_cell(Decimal("0.00"))])
+            fill_schedule(table, heads, rows)
         show_sending_status(self.query_one("#builder-status", Static), tr, "builder.issuing", self.busy, self.refusal)
 
     # Issuing --------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ so keys pressed quickly never show a stale page.
 
 The table fits a 100-column terminal: dates without the year (the Left column counts the days),
 short kind and status names, the name column capped at `NAME_WIDTH` cells; the loan number is
-in the case view.
+in the case view. So does the Footer: when the queue has more than one page, `n` and `p` are
+shown together under one word ("n p 翻页") and `r` (which still works) leaves the Footer for
+the status line.
 
 Never touches the database on the UI thread and never shows data as markup (cells are
 `text_cell`/`money_cell`, safe_text applied).
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -40,6 +42,8 @@ from wsnego_tui.widgets.cells import money_cell, number_cell, text_cell
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
+    from textual.binding import ActiveBinding
+
     from wsnego_tui.core.views_officer import OfficerView, QueueFilter, QueuePage
     from wsnego_tui.officer_app import OfficerApp
 
@@ -50,8 +54,10 @@ STATUSES: tuple[str | None, ...] = (None, "materials_requested", "offer_issued",
 AGES: tuple[tuple[int | None, int | None], ...] = ((None, None), (7, None), (14, None), (None, 3))
 APPROVALS: tuple[bool | None, ...] = (None, True, False)
 NAME_WIDTH = 8
-COLUMNS = ("no", "deadline", "left", "kind", "status", "customer", "name", "filed", "waiver", "approval")
 """The name column's width in terminal cells (four Chinese characters)."""
+COLUMNS = ("no", "deadline", "left", "kind", "status", "customer", "name", "filed", "waiver", "approval")
+PAGES = Binding.Group("binding.queue.pages")
+"""The Footer group of `n` and `p`; its description is a translation key (`active_bindings`)."""
 
 
 def month_day(moment: dt.datetime | None) -> str:
@@ -101,9 +107,9 @@ class QueueScreen(WsnegoScreen[None]):
         Binding("s", "cycle('status')", "Status", id="queue.status"),
         Binding("g", "cycle('age')", "Age", id="queue.age"),
         Binding("2", "cycle('approval')", "Second approval", id="queue.approval"),
-        Binding("n", "page(1)", "Next page", id="queue.next"),
+        Binding("n", "page(1)", "Next page", id="queue.next", group=PAGES),
         Binding("pagedown", "page(1)", "Next page", id="queue.next", show=False, priority=True),
-        Binding("p", "page(-1)", "Previous page", id="queue.previous"),
+        Binding("p", "page(-1)", "Previous page", id="queue.previous", group=PAGES),
         Binding("pageup", "page(-1)", "Previous page", id="queue.previous", show=False, priority=True),
         Binding("r", "reload", "Refresh", id="queue.refresh"),
         Binding("escape", "logout", "Log out", id="queue.logout"),
@@ -184,8 +190,28 @@ class QueueScreen(WsnegoScreen[None]):
             self.refresh_bindings()
 
     def _key_state(self) -> tuple[bool, ...]:
-        return tuple(bool(self.check_action(action, params)) for action, params in
-                     (("open_case", ()), ("page", (1,)), ("page", (-1,))))
+        return (self._paged, *(bool(self.check_action(action, params)) for action, params in
+                               (("open_case", ()), ("page", (1,)), ("page", (-1,)))))
+
+    @property
+    def _paged(self) -> bool:
+        """Whether the queue has more than one page (so the Footer offers `n`/`p`)."""
+        return self.page is not None and self.page.pages > 1
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The bindings as the Footer and the help list show them: the `n`/`p` group's word
+        translated, and, while the queue has several pages, `r` not shown (it still works; the
+        status line names it) so that every key shown fits 100 columns."""
+        bindings = super().active_bindings
+        group = Binding.Group(self.tr(PAGES.description))
+        for key, active in bindings.items():
+            binding = active.binding
+            if binding.group == PAGES:
+                bindings[key] = active._replace(binding=replace(binding, group=group))
+            elif binding.id == "queue.refresh" and self._paged:
+                bindings[key] = active._replace(binding=replace(binding, show=False))
+        return bindings
 
     # Texts ----------------------------------------------------------------------------------
 
@@ -226,6 +252,8 @@ class QueueScreen(WsnegoScreen[None]):
             first = page.page * page.page_size + 1
             text = tr("queue.page", first=first, last=first + len(page.rows) - 1, total=page.total,
                       page=page.page + 1, pages=page.pages)
+            if self._paged:
+                text += tr("queue.refresh_hint")
         widget.update(Content(text))
         widget.set_class(self.failed, "-error")
 
