@@ -8,7 +8,7 @@ import types
 from decimal import Decimal
 
 import pytest
-from app_factory import SIZE, footer_descriptions, log_in, make_app, row_texts, settle, text_of, wait_for_database
+from app_factory import SIZE, footer_descriptions, log_in, make_app, row_texts, settle, text_of, wait_for_database, wait_until
 from rich.cells import cell_len
 from textual.screen import Screen
 from textual.widgets import DataTable
@@ -265,6 +265,34 @@ async def test_the_language_key_re_renders_the_detail_in_english(settings: Setti
         assert [row[-1] for row in row_texts(screen.query_one("#detail-schedule", DataTable))][5] == "OVERDUE"
         assert footer_descriptions(app)["n"] == "Negotiate"
         assert "Step 3 Loan detail" in str(screen.sub_title)
+
+
+async def test_a_language_switch_redraws_the_screen_in_view_now_and_the_covered_one_when_it_is_back(
+    settings: Settings, clock: FixedClock
+) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_detail(pilot, "80000001", "111111")
+        loans = app.screen_stack[-2]
+        assert isinstance(loans, LoansScreen)
+        redrawn: list[str] = []
+        original = loans.refresh_texts
+        loans.refresh_texts = lambda: (redrawn.append(app.lang), original())[1]  # type: ignore[method-assign]
+        await pilot.press("f2")
+        await settle(pilot)
+        assert "Step 3 Loan detail" in str(screen.sub_title)
+        assert redrawn == []  # covered: nothing drawn yet
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("f2")  # English again
+        await settle(pilot)
+        assert redrawn == []
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is loans and not loans.reading)
+        assert redrawn == ["en"]  # once, in the language in force
+        assert text_of(loans.query_one("#loans-greeting")).startswith("Hello")
+        assert row_texts(loans.query_one(DataTable))[0][0] == "MYbank Loan"
+        assert footer_descriptions(app)["enter"] == "Loan detail"
 
 
 async def test_a_loan_that_cannot_be_read_says_so_and_offers_a_retry(settings: Settings, clock: FixedClock) -> None:

@@ -35,6 +35,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
+from textual.screen import ModalScreen
 
 from wsnego_tui.config import Settings
 from wsnego_tui.core.clock import Clock, SystemClock
@@ -273,10 +274,15 @@ class WsnegoApp(App[int]):
         self.lang = other_language(self.lang)
         self.tr = Translator(self.lang)
         self.title = self.tr("app.title")
-        for screen in self.screen_stack:
+        in_view = True  # the top screen, and those a dialog leaves in sight under it
+        for screen in reversed(self.screen_stack):
             if hasattr(screen, "apply_language"):
                 localized: LocalizedMixin = screen  # type: ignore[assignment]
-                localized.apply_language()
+                if in_view:
+                    localized.apply_language()
+                else:
+                    localized.apply_language_later()
+            in_view = in_view and isinstance(screen, ModalScreen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.kiosk is not None and action in KIOSK_BLOCKED_ACTIONS:

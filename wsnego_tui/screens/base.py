@@ -1,8 +1,8 @@
 """What every screen of the app shares: the language, the title line and translated key hints.
 
 A screen names its step (`STEP_KEY`, shown in the Header as "网商贷协商还款 - 第2步 我的贷款")
-and implements `refresh_texts()`, which the app calls on every screen of the stack when the
-language changes. Binding descriptions are translation keys: the Footer shows
+and implements `refresh_texts()`, which the app calls when the language changes: at once on
+the screens in view, and on a covered screen when it is shown again. Binding descriptions are translation keys: the Footer shows
 `binding.<binding id>` in the current language, so a binding without a translated id keeps
 its own description.
 
@@ -60,11 +60,24 @@ class LocalizedMixin:
             self.title = self.tr("app.title")  # type: ignore[attr-defined]
             self.sub_title = self.tr(self.STEP_KEY)  # type: ignore[attr-defined]
 
+    _language_stale = False
+
     def apply_language(self) -> None:
         """Re-render every text of this screen in the app's current language."""
+        self._language_stale = False
         self.show_step()
         self.refresh_texts()
         self.refresh_bindings()  # type: ignore[attr-defined]
+
+    def apply_language_later(self) -> None:
+        """The language changed while this screen is covered: re-render it when it is shown
+        again (every screen under the one in view would otherwise be redrawn at each switch)."""
+        self._language_stale = True
+
+    def on_screen_resume(self) -> None:
+        # Textual calls this besides a screen's own on_screen_resume (which runs first).
+        if self._language_stale:
+            self.apply_language()
 
     def behind_typing(self, callback: Callable[[], object]) -> None:
         """Run `callback` after the keys already sent to the focused field have reached it.

@@ -218,6 +218,7 @@ class LoansScreen(WsnegoScreen[None]):
         self.sort_column: str | None = None
         self.sort_descending = False
         self.column_page = 0
+        self._filled_lang: str | None = None
         self._pages: list[list[int]] = [list(range(len(COLUMNS)))]
 
     def compose(self) -> ComposeResult:
@@ -267,11 +268,15 @@ class LoansScreen(WsnegoScreen[None]):
     def on_loans_screen_loaded(self, message: Loaded) -> None:
         if self.loans is None and message.loans is not None:
             self._warm_up()
+        # Back from a loan with nothing changed: the table already shows these loans, and
+        # filling it again would redraw every cell.
+        unchanged = message.loans is not None and message.loans == self.loans and self._filled_lang == self.app.lang
         self.reading = False
         self.failed = message.loans is None
         if message.loans is not None:
             self.loans = message.loans
-        self._fill_table()
+        if not unchanged:
+            self._fill_table()
         self.refresh_bindings()
 
     @work(thread=True, exclusive=True, group="loans-warm-up", exit_on_error=False)
@@ -401,6 +406,7 @@ class LoansScreen(WsnegoScreen[None]):
 
     def _fill_table(self) -> None:
         tr = self.tr
+        self._filled_lang = tr.lang
         self.query_one("#loans-greeting", Static).update(
             Content(
                 tr(
