@@ -7,9 +7,12 @@ and back, several rounds, with a random think time between one session's keys (`
 mean 1.5 s; `--think 0` makes every session press its keys at the same moment). For every key it measures key-to-screen latency: from sending the
 key until the client's screen shows the expected step. While all sessions are logged in it
 reads each kiosk child's memory from /proc (RSS, and PSS, which shares libraries fairly).
+Before the N sessions it opens one session alone and times it from connect until the log-in
+screen shows (the start time of a session on an otherwise idle server).
 
     .venv/bin/python scripts/load_ssh.py            # 20 sessions, 3 rounds
     .venv/bin/python scripts/load_ssh.py --sessions 5 --rounds 2
+    .venv/bin/python scripts/load_ssh.py --no-prefork   # a subprocess per session
 
 Targets (issue 5): at most 70 MB per session and a 95th percentile under 150 ms with 20
 sessions on a 2-core machine. Prints the figures and the load average; exits 1 when a
@@ -123,13 +126,32 @@ async def one_session(
         conn.close()
 
 
-async def run(sessions: int, rounds: int, think: float) -> int:
+async def alone(port: int, tries: int = 3) -> list[float]:
+    """Seconds from connect until the log-in screen shows, one session at a time."""
+    times = []
+    for _ in range(tries):
+        start = time.monotonic()
+        conn, chan, term = await open_terminal(port, columns=100, rows=30)
+        try:
+            await term.wait_for("⏎ 登录", timeout=60)
+            times.append(time.monotonic() - start)
+        finally:
+            conn.close()
+        await term.closed.wait()
+        await asyncio.sleep(0.5)
+    return times
+
+
+async def run(sessions: int, rounds: int, think: float, prefork: bool) -> int:
     with tempfile.TemporaryDirectory(prefix="wsnego-load-") as tmp:
         home = Path(tmp) / "home"
-        write_config(home, {"open_user": "kiosk", "max_sessions": sessions + 5, "connections_per_minute": sessions * 4})
+        write_config(home, {"open_user": "kiosk", "max_sessions": sessions + 5,
+                            "connections_per_minute": sessions * 4 + 10, "prefork": prefork})
         load_demo(home)
         server = start_server(home)
         try:
+            await asyncio.sleep(3.0)  # the fork server's imports, if any
+            start_alone = await alone(server.port)
             logged_in = asyncio.Barrier(sessions + 1)
             measured = asyncio.Event()
             tasks = [asyncio.ensure_future(one_session(i, server.port, rounds, think, logged_in, measured)) for i in range(sessions)]
@@ -146,6 +168,7 @@ async def run(sessions: int, rounds: int, think: float) -> int:
             await asyncio.sleep(1.0)
             children = server.children()
             memory = [memory_kib(pid) for pid in children]
+            fork_servers = [memory_kib(pid) for pid in server.fork_servers()]
             measured.set()
             walk_start, server_cpu_start = time.monotonic(), cpu_seconds(server.proc.pid)
             results = await asyncio.gather(*tasks)
@@ -161,11 +184,17 @@ async def run(sessions: int, rounds: int, think: float) -> int:
     pss = [m[1] / 1024 for m in memory]
     uss = [m[2] / 1024 for m in memory]
     print(f"sessions: {sessions} ({len(children)} kiosk children measured), rounds: {rounds}, "
-          f"think time: {think} s mean, cores: {os.cpu_count()}")
+          f"think time: {think} s mean, cores: {os.cpu_count()}, "
+          f"{'forked by a fork server' if prefork else 'a subprocess each'}")
+    print(f"one session alone, connect to log-in screen: {', '.join(f'{t:.2f}' for t in start_alone)} s")
     if rss:
         print(f"memory per session: RSS median {statistics.median(rss):.1f} MB, max {max(rss):.1f} MB; "
               f"PSS median {statistics.median(pss):.1f} MB, max {max(pss):.1f} MB; "
               f"USS median {statistics.median(uss):.1f} MB, max {max(uss):.1f} MB")
+        total = sum(pss) + sum(m[1] / 1024 for m in fork_servers)
+        print(f"all kiosk processes together: PSS {total:.0f} MB"
+              + (f" (the fork server's own: RSS {fork_servers[0][0] / 1024:.1f} MB, PSS {fork_servers[0][1] / 1024:.1f} MB)"
+                 if fork_servers else ""))
     if first:
         print(f"connect to first screen (all {sessions} at once): median {statistics.median(first):.2f} s, max {max(first):.2f} s")
         print(f"log-in to My Loans: median {statistics.median(logins):.0f} ms, p95 {percentile(logins, 0.95):.0f} ms")
@@ -194,8 +223,9 @@ def main() -> None:
         "--think", type=float, default=1.5,
         help="mean seconds between one session's keys (uniform 0.4x-1.6x; 0: all sessions press together)",
     )
+    parser.add_argument("--no-prefork", action="store_true", help="prefork = false: a subprocess per session")
     args = parser.parse_args()
-    sys.exit(asyncio.run(run(args.sessions, args.rounds, args.think)))
+    sys.exit(asyncio.run(run(args.sessions, args.rounds, args.think, not args.no_prefork)))
 
 
 if __name__ == "__main__":

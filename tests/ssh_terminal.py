@@ -127,14 +127,19 @@ class Server:
     log: Path
 
     def children(self) -> list[int]:
-        """The pids of the server's child processes (one kiosk app per session)."""
+        """The pids of the kiosk apps (one per session): the server's own child processes
+        and the fork server's children; not the fork server itself."""
         pids: list[int] = []
-        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
-            try:
-                pids += [int(p) for p in (task / "children").read_text().split()]
-            except OSError:
-                pass
+        for pid in child_pids(self.proc.pid):
+            if pid in self.fork_servers():
+                pids += child_pids(pid)
+            else:
+                pids.append(pid)
         return pids
+
+    def fork_servers(self) -> list[int]:
+        """The server's fork server (normally one; none with prefork = false)."""
+        return [pid for pid in child_pids(self.proc.pid) if is_fork_server(pid)]
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -149,10 +154,36 @@ class Server:
         return self.proc.wait()
 
 
+def child_pids(pid: int) -> list[int]:
+    pids: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return pids
+    for task in tasks:
+        try:
+            pids += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return pids
+
+
+def is_fork_server(pid: int) -> bool:
+    """Whether `pid` runs `python -m wsnego_tui.forkserver` (its children, which never exec,
+    have the same command line, so this holds only for the server's direct children)."""
+    try:
+        return b"wsnego_tui.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def write_config(home: Path, ssh: dict[str, object], extra: str = "") -> None:
     lines = ["[ssh]"]
     for key, value in ssh.items():
-        lines.append(f"{key} = {value!r}" if not isinstance(value, str) else f'{key} = "{value}"')
+        if isinstance(value, bool):
+            lines.append(f"{key} = {str(value).lower()}")
+        else:
+            lines.append(f"{key} = {value!r}" if not isinstance(value, str) else f'{key} = "{value}"')
     (home / "config").mkdir(parents=True, exist_ok=True)
     (home / "config" / "config.toml").write_text(extra + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
 

@@ -4,6 +4,8 @@ client with a pyte screen, the demo data in a temp home. Needs no SSH server on 
 The servers are started once per module (each start costs a Python start-up), with limits
 small enough to test: the "strict" one allows one session and four seconds without input.
 Tests on it that must not be closed as idle keep pressing a harmless key (`keep_alive`).
+Sessions are forked by the server's fork server (`prefork`, the default); the
+`subprocess_server` runs the same walk with `prefork = false`.
 """
 
 from __future__ import annotations
@@ -102,6 +104,26 @@ def server(tmp_path_factory: pytest.TempPathFactory, client_key: asyncssh.SSHKey
 
 
 @pytest.fixture(scope="module")
+def subprocess_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`prefork = false`: every session is a `python -m wsnego_tui --kiosk` subprocess."""
+    home = tmp_path_factory.mktemp("ssh-subprocess")
+    write_config(home, {"open_user": "kiosk", "prefork": False})
+    load_demo(home)
+    started = start_server(home)
+    yield started
+    started.stop()
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/status").read_text().split("PPid:")[1].split()[0])
+
+
+def environment_of(pid: int) -> dict[str, str]:
+    """The environment a process was started with (for a forked child: its fork server's)."""
+    return dict(item.split("=", 1) for item in Path(f"/proc/{pid}/environ").read_text().split("\0") if "=" in item)
+
+
+@pytest.fixture(scope="module")
 def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("ssh-strict")
     write_config(home, {"open_user": "kiosk", "max_sessions": 1, "idle_timeout_seconds": 4})
@@ -111,7 +133,11 @@ def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     started.stop()
 
 
-async def test_a_customer_logs_in_over_ssh_walks_to_the_loans_and_leaves_no_process_behind(server: Server) -> None:
+@pytest.mark.parametrize("kind", ["server", "subprocess_server"])
+async def test_a_customer_logs_in_over_ssh_walks_to_the_loans_and_leaves_no_process_behind(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    server: Server = request.getfixturevalue(kind)
     before = set(server.children())
     conn, chan, term = await open_terminal(server.port, columns=100, rows=30)
     pid = await new_child(server, before)
@@ -129,6 +155,7 @@ async def test_a_customer_logs_in_over_ssh_walks_to_the_loans_and_leaves_no_proc
     await asyncio.to_thread(wait_gone, pid)
     await asyncio.sleep(0.2)
     assert "user=kiosk" in server.log_text() and "reason=disconnected" in server.log_text()
+    assert f"session child pid={pid} ({'forked' if kind == 'server' else 'subprocess'})" in server.log_text()
 
 
 async def test_ctrl_c_ctrl_z_ctrl_backslash_and_ctrl_q_do_not_end_a_session(server: Server) -> None:
@@ -148,21 +175,29 @@ async def test_ctrl_c_ctrl_z_ctrl_backslash_and_ctrl_q_do_not_end_a_session(serv
         conn.close()
 
 
-async def test_the_client_environment_never_reaches_the_app(server: Server, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["server", "subprocess_server"])
+async def test_the_client_environment_never_reaches_the_app(kind: str, request: pytest.FixtureRequest) -> None:
     """The client asks for TEXTUAL_DRIVER (a module of its choosing), TEXTUAL_DEBUG and a
-    40-column COLUMNS; the app gets none of them and fills the 100 columns of its pty."""
+    40-column COLUMNS; the app gets none of them and fills the 100 columns of its pty.
+
+    /proc/PID/environ is the environment a process was exec'd with: the subprocess's own, and
+    for a forked child its fork server's (the child's os.environ, set after the fork, is
+    checked in tests/test_forkserver.py: exactly what the server built)."""
+    server: Server = request.getfixturevalue(kind)
     sent = {"TEXTUAL_DRIVER": "evil:Driver", "TEXTUAL_DEBUG": "1", "COLUMNS": "40", "LINES": "10", "LANG": "en_US.ISO-8859-1"}
     before = set(server.children())
     conn, chan, term = await open_terminal(server.port, env=sent, term="xterm")
     try:
         await term.wait_for("客户号")
         pid = await new_child(server, before)
-        environ = dict(
-            item.split("=", 1) for item in Path(f"/proc/{pid}/environ").read_text().split("\0") if "=" in item
-        )
+        environ = environment_of(pid)
         assert not [name for name in environ if name.startswith("TEXTUAL")]
         assert "COLUMNS" not in environ and "LINES" not in environ
-        assert environ["TERM"] == "xterm" and environ["LANG"] == "C.UTF-8"
+        assert environ["LANG"] == "C.UTF-8"
+        if kind == "subprocess_server":
+            assert environ["TERM"] == "xterm"
+        else:  # the fork server's start-up environment: child_environment without a pty request
+            assert environ == environment_of(parent_of(pid)) and environ["TERM"] == "xterm-256color"
         await term.wait_for(lambda _: "f1 帮助" in term.line(29))  # 30 rows, not 10
         assert max(len(line) for line in term.text().splitlines()) > 80, "drawn at 100 columns, not 40"
     finally:
@@ -342,5 +377,155 @@ async def test_over_ssh_the_idle_lock_counts_down_and_a_mouse_click_keeps_the_se
             assert not term.closed.is_set()
         finally:
             conn.close()
+    finally:
+        await asyncio.to_thread(started.stop)
+
+
+async def test_two_sessions_are_two_processes_forked_by_the_fork_server(server: Server) -> None:
+    [fork_server] = server.fork_servers()
+    assert parent_of(fork_server) == server.proc.pid
+    before = set(server.children())
+    first = await open_terminal(server.port)
+    try:
+        first_pid = await new_child(server, before)
+        second = await open_terminal(server.port)
+        try:
+            second_pid = await new_child(server, before | {first_pid})
+            await first[2].wait_for("客户号")
+            await second[2].wait_for("客户号")
+            assert first_pid != second_pid
+            assert parent_of(first_pid) == parent_of(second_pid) == fork_server
+            assert os.getsid(first_pid) == first_pid and os.getsid(second_pid) == second_pid
+        finally:
+            second[0].close()
+    finally:
+        first[0].close()
+    for pid in (first_pid, second_pid):
+        await asyncio.to_thread(wait_gone, pid)
+        assert f"session child pid={pid} (forked)" in server.log_text()
+
+
+async def test_textual_variables_of_the_server_and_the_client_reach_neither_the_fork_server_nor_the_app(
+    tmp_path: Path,
+) -> None:
+    """TEXTUAL_DRIVER in the server's own environment would make Textual, imported by the fork
+    server, load a module of that name in every session (and the fork server refuses to
+    serve when Textual read any such setting); the sessions here are forked and work."""
+    home = tmp_path / "home"
+    write_config(home, {"open_user": "kiosk"})
+    await asyncio.to_thread(load_demo, home)
+    planted = {"TEXTUAL_DRIVER": "evil:Driver", "TEXTUAL_DEBUG": "1", "TEXTUAL_PRESS": "q", "TEXTUAL_LOG": str(tmp_path / "t.log")}
+    started = await asyncio.to_thread(start_server, home, env=planted)
+    try:
+        [fork_server] = started.fork_servers()
+        assert "TEXTUAL_DRIVER" in environment_of(started.proc.pid), "the server itself has them"
+        conn, chan, term = await open_terminal(started.port, env={"TEXTUAL_DRIVER": "evil:Driver", "TEXTUAL": "devtools"})
+        try:
+            pid = await new_child(started, set())
+            await log_in(term)
+            assert parent_of(pid) == fork_server
+            for process in (fork_server, pid):
+                assert not [name for name in environment_of(process) if name.upper().startswith("TEXTUAL")]
+        finally:
+            conn.close()
+        await asyncio.to_thread(wait_gone, pid)
+        assert "refused" not in started.log_text() and not (tmp_path / "t.log").exists()
+    finally:
+        await asyncio.to_thread(started.stop)
+
+
+async def test_an_exit_status_reaches_the_client_and_the_session_log_line(server: Server) -> None:
+    """A kiosk child killed by SIGTERM: status 128+15, as the shell reports it."""
+    before = set(server.children())
+    conn, chan, term = await open_terminal(server.port)
+    try:
+        await term.wait_for("客户号")
+        pid = await new_child(server, before)
+        os.kill(pid, signal.SIGTERM)
+        await asyncio.wait_for(term.closed.wait(), 15)
+    finally:
+        conn.close()
+    assert term.exit_status == 143
+    await asyncio.sleep(0.2)
+    assert any("exit_status=143 reason=ended" in line for line in server.log_text().splitlines() if "session address" in line)
+
+
+async def test_a_kiosk_that_cannot_start_ends_the_session_with_its_exit_status(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    write_config(home, {"open_user": "kiosk"}, extra="kiosk_idle_seconds = -1\n")
+    started = await asyncio.to_thread(start_server, home)
+    try:
+        conn, chan, term = await open_terminal(started.port)
+        try:
+            await asyncio.wait_for(term.closed.wait(), 30)
+        finally:
+            conn.close()
+        assert term.exit_status == 1 and "must be a positive number" in term.text()
+        await asyncio.sleep(0.2)
+        assert "exit_status=1 reason=ended" in started.log_text() and "(forked)" in started.log_text()
+    finally:
+        await asyncio.to_thread(started.stop)
+
+
+async def test_a_killed_server_leaves_neither_fork_server_nor_sessions_behind(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    write_config(home, {"open_user": "kiosk"})
+    await asyncio.to_thread(load_demo, home)
+    started = await asyncio.to_thread(start_server, home)
+    terminals = []
+    try:
+        for _ in range(2):
+            terminals.append(await open_terminal(started.port))
+            await terminals[-1][2].wait_for("客户号")
+        processes = [*started.fork_servers(), *started.children()]
+        assert len(processes) == 3
+        started.proc.kill()
+        await asyncio.to_thread(started.proc.wait, 10)
+        for pid in processes:
+            await asyncio.to_thread(wait_gone, pid, 5.0)
+    finally:
+        for conn, _, _ in terminals:
+            conn.close()
+        await asyncio.to_thread(started.stop)
+
+
+async def test_a_dead_fork_server_is_restarted_once_then_sessions_start_as_subprocesses(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    write_config(home, {"open_user": "kiosk"})
+    await asyncio.to_thread(load_demo, home)
+    started = await asyncio.to_thread(start_server, home)
+
+    async def next_fork_server(old: int | None) -> int | None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            current = started.fork_servers()
+            if current and current != [old]:
+                return current[0]
+            await asyncio.sleep(0.05)
+        return None
+
+    async def one_session() -> int:
+        before = set(started.children())
+        conn, chan, term = await open_terminal(started.port)
+        try:
+            await term.wait_for("客户号", timeout=40)
+            return await new_child(started, before)
+        finally:
+            conn.close()
+
+    try:
+        first = await next_fork_server(None)
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        second = await next_fork_server(first)
+        assert second is not None and second != first
+        assert parent_of(await one_session()) == second
+        os.kill(second, signal.SIGKILL)
+        await asyncio.to_thread(wait_gone, second)
+        pid = await one_session()
+        assert parent_of(pid) == started.proc.pid and started.fork_servers() == []
+        log_text = started.log_text()
+        assert "restarting it" in log_text and "now start as subprocesses" in log_text
+        assert f"session child pid={pid} (subprocess)" in log_text
     finally:
         await asyncio.to_thread(started.stop)

@@ -12,6 +12,9 @@ Ctrl+Z typed while Python is still importing do nothing either.
 `kiosk_log_file` names the log (default <data>/logs/kiosk.log), which gets the tracebacks the
 customer never sees.
 
+`scrub_before_preloading()` is the same guarantee for the SSH server's fork server, which
+imports Textual once (after scrubbing) and forks a kiosk child per session.
+
 Never imports textual or rich (it must run before them); never touches the database.
 """
 
@@ -89,17 +92,34 @@ def disable_terminal_signal_keys(fd: int = 0) -> bool:
     return True
 
 
+_textual_imported_after_scrub = False
+
+
+def scrub_before_preloading() -> list[str]:
+    """For a process that imports Textual once for many kiosk sessions (the SSH server's fork
+    server, wsnego_tui/forkserver.py): scrub the environment now, before that import, and
+    remember it, so that `prepare_kiosk_process` in its forked children accepts the Textual
+    already imported. The variables removed; RuntimeError if Textual was imported already."""
+    global _textual_imported_after_scrub
+    if "textual" in sys.modules:
+        raise RuntimeError("the environment must be scrubbed before textual is imported")
+    removed = scrub_textual_environment()
+    _textual_imported_after_scrub = True
+    return removed
+
+
 def prepare_kiosk_process(settings: Settings) -> list[str]:
     """Everything kiosk mode needs before Textual is imported; the variables removed.
 
     Raises ConfigError for unusable kiosk settings, KioskRefused without a terminal on stdin
     and stdout, and RuntimeError if Textual was already
-    imported (its settings would have been read from the environment before the scrub)."""
+    imported (its settings would have been read from the environment before the scrub),
+    unless `scrub_before_preloading` scrubbed this process before that import."""
     KioskTimes.from_settings(settings)
     if not (os.isatty(0) and os.isatty(1)):
         # e.g. an exec or sftp request under OpenSSH's ForceCommand: say so, start nothing
         raise KioskRefused("this kiosk needs an interactive terminal (ssh -t) / 本服务需要交互式终端")
-    if "textual" in sys.modules:
+    if "textual" in sys.modules and not _textual_imported_after_scrub:
         raise RuntimeError("kiosk mode must be prepared before textual is imported")
     removed = scrub_textual_environment()
     ignore_keyboard_signals()

@@ -10,6 +10,13 @@ The SSH protocol is asyncssh's; this module only decides what a connection may d
   (from the pty request), LANG=C.UTF-8, two glibc malloc settings that keep a session's memory
   down, the server's own WSNEGO_* settings and the configured
   allowlist; nothing the client sends (TEXTUAL_*, COLUMNS, LINES, ...) ever reaches it.
+- `prefork = true` (the default): the child is forked by the fork server
+  (wsnego_tui/forkserver.py), a separate single-threaded process started with the kiosk
+  child's environment, which has imported the kiosk app once; the server hands it the pty
+  slave (SCM_RIGHTS) and the session's environment and gets back the child's pid and, later,
+  its exit status. Same pty set-up, same environment, same command-line code path as the
+  subprocess. A fork server that dies is restarted once and logged; after that, or with
+  `prefork = false`, or where there is none, the child is the subprocess above.
 - Bytes flow unchanged both ways (no encoding, no line editor). The session ends when the
   child ends (with its exit status) and the child is ended (SIGHUP to its process group,
   then SIGKILL, then reaped) when the session ends.
@@ -37,12 +44,15 @@ import asyncio
 import contextlib
 import datetime as dt
 import fcntl
+import json
 import logging
 import os
 import pty
 import re
 import signal
+import socket
 import struct
+import subprocess
 import sys
 import termios
 import time
@@ -68,6 +78,8 @@ TERM_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
 # show the cursor, stop mouse reporting and bracketed paste, reset colours.
 TERMINAL_RESET = b"\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[0m\r\n"
 HANGUP_GRACE_SECONDS = 2.0
+FORK_REPLY_SECONDS = 60.0  # the first reply waits for the fork server's imports
+FORK_SERVER_RESTARTS = 1
 
 MESSAGES = {
     "no_pty": "This service needs an interactive terminal (connect with ssh -t).\r\n本服务需要交互式终端。\r\n",
@@ -95,6 +107,7 @@ class SSHSettings:
     login_timeout_seconds: float = 30.0
     env_allowlist: tuple[str, ...] = ("TZ",)
     log_file: Path | None = None
+    prefork: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> SSHSettings:
@@ -114,6 +127,10 @@ class SSHSettings:
                 if isinstance(value, bool) or not isinstance(value, kind):
                     raise ConfigError(f"{source}: ssh.{key} has the wrong type")
                 values[key] = value
+        if "prefork" in table:
+            if not isinstance(table["prefork"], bool):
+                raise ConfigError(f"{source}: ssh.prefork must be true or false")
+            values["prefork"] = table["prefork"]
         if "env_allowlist" in table:
             allow = table["env_allowlist"]
             if not isinstance(allow, list) or not all(isinstance(v, str) for v in allow):
@@ -199,6 +216,192 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+class ForkServerError(Exception):
+    """The fork server could not start a session (not running, refused, no reply)."""
+
+
+class ForkedChild:
+    """A kiosk child forked by the fork server: what KioskSession uses of asyncio's Process
+    (`pid`, `returncode`, `wait()`), with the status the fork server reaped."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._exited = asyncio.Event()
+
+    def set_returncode(self, returncode: int) -> None:
+        if self.returncode is None:
+            self.returncode = returncode
+            self._exited.set()
+
+    async def wait(self) -> int:
+        await self._exited.wait()
+        assert self.returncode is not None
+        return self.returncode
+
+
+class ForkServerClient:
+    """The server's end of wsnego_tui/forkserver.py: starts it, asks it for kiosk children,
+    gets their exit statuses. Started and restarted from the event loop's (main) thread,
+    since PR_SET_PDEATHSIG follows the thread that started a process. Restarted
+    FORK_SERVER_RESTARTS times after it died; after that sessions start as subprocesses."""
+
+    def __init__(self, kiosk_args: tuple[str, ...], allowlist: tuple[str, ...]) -> None:
+        self.kiosk_args = kiosk_args
+        self.allowlist = allowlist
+        self.restarts_left = FORK_SERVER_RESTARTS
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.sock: socket.socket | None = None
+        self.children: dict[int, ForkedChild] = {}
+        self._replies: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._next_id = 0
+        self._closing = False
+
+    @property
+    def running(self) -> bool:
+        return self.sock is not None
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-P", "-m", "wsnego_tui.forkserver", str(theirs.fileno()), str(os.getpid()), "--",
+                 *self.kiosk_args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                env=child_environment(None, self.allowlist),
+                cwd="/",
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,
+            )
+        except OSError:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        ours.setblocking(False)
+        self.sock = ours
+        asyncio.get_running_loop().add_reader(ours.fileno(), self._readable)
+        log.info("fork server pid=%d started", self.proc.pid)
+
+    async def spawn(self, tty_fd: int, env: dict[str, str], cwd: str) -> ForkedChild:
+        """A kiosk child on the pty `tty_fd` (the fork server gets its own copy)."""
+        if self.sock is None:
+            raise ForkServerError("not running")
+        self._next_id += 1
+        request_id = self._next_id
+        reply: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._replies[request_id] = reply
+        try:
+            message = json.dumps({"op": "start", "id": request_id, "env": env, "cwd": cwd}).encode()
+            try:
+                socket.send_fds(self.sock, [message], [tty_fd])
+            except OSError as exc:
+                raise ForkServerError(f"cannot send the request: {exc}") from None
+            try:
+                answer = await asyncio.wait_for(asyncio.shield(reply), FORK_REPLY_SECONDS)
+            except TimeoutError:
+                log.warning("fork server gave no answer in %.0f s; killing it", FORK_REPLY_SECONDS)
+                if self.proc is not None:
+                    with contextlib.suppress(OSError):
+                        self.proc.kill()
+                raise ForkServerError("no answer") from None
+        finally:
+            self._replies.pop(request_id, None)
+        if answer.get("op") != "started":
+            raise ForkServerError(str(answer.get("error", "refused")))
+        child = answer["child"]
+        assert isinstance(child, ForkedChild)
+        return child
+
+    def _readable(self) -> None:
+        assert self.sock is not None
+        while self.sock is not None:
+            try:
+                data = self.sock.recv(1 << 16)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._lost()
+                return
+            try:
+                message = json.loads(data)
+                self._handle(message)
+            except (ValueError, TypeError, KeyError, AttributeError):
+                log.warning("fork server sent an unreadable message")
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        op = message.get("op")
+        if op == "ready":
+            log.info("fork server pid=%d ready after %.1f s of imports%s", message["pid"], message["seconds"],
+                     "".join(f"; {note}" for note in message.get("notes", [])))
+        elif op == "refused":
+            log.warning("fork server refused to start sessions: %s", "; ".join(message.get("problems", [])))
+        elif op == "started":
+            child = ForkedChild(int(message["pid"]))
+            self.children[child.pid] = child
+            self._answer({**message, "child": child})
+        elif op == "failed":
+            self._answer(message)
+        elif op == "exit":
+            child = self.children.pop(int(message["pid"]), None)
+            if child is not None:
+                child.set_returncode(int(message["returncode"]))
+
+    def _answer(self, message: dict[str, Any]) -> None:
+        reply = self._replies.get(message.get("id"))  # type: ignore[arg-type]
+        if reply is not None and not reply.done():
+            reply.set_result(message)
+
+    def _lost(self) -> None:
+        """The fork server ended: its children die with it (PR_SET_PDEATHSIG, and SIGKILL
+        here for good measure); restart it once, or leave sessions to subprocesses."""
+        assert self.sock is not None
+        loop = asyncio.get_running_loop()
+        loop.remove_reader(self.sock.fileno())
+        self.sock.close()
+        self.sock = None
+        for reply in self._replies.values():
+            if not reply.done():
+                reply.set_result({"op": "failed", "error": "the fork server ended"})
+        for pid, child in list(self.children.items()):
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+            child.set_returncode(-signal.SIGKILL)
+        self.children.clear()
+        proc = self.proc
+        returncode = proc.poll() if proc is not None else None
+        if proc is not None and returncode is None:
+            loop.run_in_executor(None, proc.wait)
+        if self._closing:
+            return
+        if self.restarts_left > 0:
+            self.restarts_left -= 1
+            log.warning("fork server pid=%s ended (status %s); restarting it", proc and proc.pid, returncode)
+            try:
+                self.start()
+                return
+            except OSError as exc:
+                log.warning("cannot restart the fork server: %s", exc)
+        log.warning("fork server pid=%s ended (status %s); kiosk sessions now start as subprocesses",
+                    proc and proc.pid, returncode)
+
+    async def close(self) -> None:
+        """Close the socket (the fork server then ends its children and exits) and reap it."""
+        self._closing = True
+        if self.sock is not None:
+            self._lost()
+        proc = self.proc
+        if proc is not None:
+            try:
+                await asyncio.wait_for(asyncio.to_thread(proc.wait), 15)
+            except TimeoutError:
+                proc.kill()
+                await asyncio.to_thread(proc.wait)
+
+
 class KioskSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
     """One SSH session channel: a kiosk child on a pty, or a refusal."""
 
@@ -210,7 +413,7 @@ class KioskSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self.term: str | None = None
         self.size = (80, 24)
         self.master: int | None = None
-        self.proc: asyncio.subprocess.Process | None = None
+        self.proc: asyncio.subprocess.Process | ForkedChild | None = None
         self.started = time.monotonic()
         self.started_at = _now()
         self.last_input = time.monotonic()
@@ -364,18 +567,29 @@ class KioskSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             set_window_size(slave, *self.size)
             tty.setraw(slave)  # before the app starts: Ctrl+C typed during its imports is a byte
             env = child_environment(self.term, self.server.cfg.env_allowlist)
+            cwd = env["HOME"] if os.path.isdir(env["HOME"]) else "/"
+            how = "forked"
             try:
-                self.proc = await asyncio.create_subprocess_exec(
-                    *self.server.kiosk_command,
-                    stdin=slave,
-                    stdout=slave,
-                    stderr=slave,
-                    env=env,
-                    cwd=env["HOME"] if os.path.isdir(env["HOME"]) else "/",
-                    start_new_session=True,
-                    preexec_fn=_take_controlling_terminal,
-                    close_fds=True,
-                )
+                forkserver = self.server.forkserver
+                if forkserver is not None and forkserver.running:
+                    try:
+                        self.proc = await forkserver.spawn(slave, env, cwd)
+                    except ForkServerError as exc:
+                        log.warning("fork server did not start a child for %s (%s); starting a subprocess",
+                                    self.peer, exc)
+                if self.proc is None:
+                    how = "subprocess"
+                    self.proc = await asyncio.create_subprocess_exec(
+                        *self.server.kiosk_command,
+                        stdin=slave,
+                        stdout=slave,
+                        stderr=slave,
+                        env=env,
+                        cwd=cwd,
+                        start_new_session=True,
+                        preexec_fn=_take_controlling_terminal,
+                        close_fds=True,
+                    )
             finally:
                 os.close(slave)
             os.set_blocking(master, False)
@@ -383,7 +597,9 @@ class KioskSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             self._start_reading()
             if self._pending:
                 self._flush_input()
-            log.info("session child pid=%d for %s", self.proc.pid, self.peer)
+            log.info("session child pid=%d (%s) for %s", self.proc.pid, how, self.peer)
+            if self._closed or self._closing:  # the client left, or the server closed it, meanwhile
+                await self._end_child()
             returncode = await self.proc.wait()
             status = returncode if returncode >= 0 else 128 - returncode
         except asyncio.CancelledError:
@@ -522,6 +738,7 @@ class KioskServer:
 
     cfg: SSHSettings
     kiosk_command: tuple[str, ...]
+    forkserver: ForkServerClient | None = None
     active: int = 0
     children: dict[int, KioskSession] = field(default_factory=dict)
     _recent: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
@@ -592,6 +809,8 @@ async def serve(cfg: SSHSettings, kiosk_command: tuple[str, ...], *, ready: Any 
         keepalive_interval=30,
         keepalive_count_max=3,
     )
+    if cfg.prefork:
+        state.forkserver = start_fork_server(cfg, kiosk_command)
     sockets = acceptor.sockets
     port = sockets[0].getsockname()[1] if sockets else cfg.port
     log.info("listening on %s:%d (host key %s)", cfg.listen, port, host_key.get_fingerprint())
@@ -611,12 +830,31 @@ async def serve(cfg: SSHSettings, kiosk_command: tuple[str, ...], *, ready: Any 
         await asyncio.gather(*(session.close("shutdown") for session in state.sessions()), return_exceptions=True)
         await asyncio.sleep(0.3)  # let the goodbye messages go out
         await acceptor.wait_closed()
+        if state.forkserver is not None:
+            await state.forkserver.close()
         log.info("stopped")
 
 
+def start_fork_server(cfg: SSHSettings, kiosk_command: tuple[str, ...]) -> ForkServerClient | None:
+    """The fork server for `kiosk_command` (`python -m wsnego_tui ... --kiosk`), or None (then
+    every session starts as a subprocess)."""
+    prefix = (sys.executable, "-P", "-m", "wsnego_tui")
+    if tuple(kiosk_command[: len(prefix)]) != prefix or not hasattr(socket, "send_fds") or not sys.platform.startswith("linux"):
+        log.warning("no fork server here; kiosk sessions start as subprocesses")
+        return None
+    client = ForkServerClient(tuple(kiosk_command[len(prefix) :]), cfg.env_allowlist)
+    try:
+        client.start()
+    except OSError as exc:
+        log.warning("cannot start the fork server (%s); kiosk sessions start as subprocesses", exc)
+        return None
+    return client
+
+
 def kiosk_command_for(home: str | None, db_url: str | None, lang: str | None) -> tuple[str, ...]:
-    """`wsnego-tui --kiosk` with the server's own --home/--db/--lang, run by this Python."""
-    command = [sys.executable, "-m", "wsnego_tui"]
+    """`wsnego-tui --kiosk` with the server's own --home/--db/--lang, run by this Python (`-P`:
+    the working folder, the session's home, is never searched for modules)."""
+    command = [sys.executable, "-P", "-m", "wsnego_tui"]
     if home:
         command += ["--home", str(Path(home).expanduser().resolve())]
     if db_url:
