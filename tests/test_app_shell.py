@@ -282,3 +282,28 @@ async def test_once_the_database_is_open_the_objects_of_the_start_up_are_frozen_
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_database(pilot)
         assert gc.get_freeze_count() > 10_000
+
+
+async def test_a_full_collection_waits_for_a_quiet_moment_after_a_screen_change(settings: Settings, clock: FixedClock) -> None:
+    import gc
+
+    from wsnego_tui import app as app_module
+
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        assert gc.get_threshold()[2] == app_module.FULL_COLLECTION_THRESHOLD  # rarely on its own
+        collections: list[int] = []
+
+        def counted(phase: str, info: dict[str, int]) -> None:
+            if phase == "stop" and info["generation"] == 2:
+                collections.append(info["generation"])
+
+        gc.callbacks.append(counted)
+        try:
+            await log_in(pilot, "80000001", "111111")
+            assert app._garbage_timer is not None  # the screen change asked for one
+            await pilot.pause(app_module.GARBAGE_QUIET_SECONDS + 0.5)
+            assert collections and app._garbage_timer is None
+        finally:
+            gc.callbacks.remove(counted)

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from wsnego_tui.screens.demo_offer import DemoOfferDialog
     from wsnego_tui.screens.kiosk import KioskSupervisor
     from wsnego_tui.services import Services
+    from textual.timer import Timer
 
 log = logging.getLogger(__name__)
 # Textual owns the terminal: a traceback printed by logging's last-resort handler would be
@@ -93,12 +94,31 @@ class DatabaseUnavailable(Message):
 
 
 _start_up_frozen = False
+FULL_COLLECTION_THRESHOLD = 100
+"""Middle-generation collections between two automatic full ones (Python's default: 10)."""
+GARBAGE_QUIET_SECONDS = 1.0
+"""A full collection runs this long after the last screen change (see collect_garbage_soon)."""
+
+
+def import_ahead(modules: tuple[str, ...]) -> None:
+    """Import the screens of the steps after the log-in (in the database worker, after the
+    first paint, while the customer types): the first key of each step then does not wait for
+    an import (the application form alone, with the calculator, the review rules and Textual's
+    TextArea, takes 50 to 200 ms), and their objects are frozen with the start-up's."""
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # an import error shows when the step is opened, not here
+            log.debug("importing %s ahead failed", name, exc_info=True)
 
 
 def freeze_start_up_objects() -> None:
     """Once the database is open (no customer logged in yet): collect, then hide what is alive
     now (modules, classes, Textual's and SQLAlchemy's objects, the app and its log-in screen)
-    from the cyclic garbage collector for good (gc.freeze). A full collection then walks only
+    from the cyclic garbage collector for good (gc.freeze); the screens imported ahead are
+    among them. A full collection then walks only
     what the screens create: it took 90-100 ms on the UI thread, landing in the middle of a
     screen change, and now takes a few. Once per process; the SSH server's fork server has
     frozen its imports already, so in a forked kiosk this adds little."""
@@ -110,6 +130,12 @@ def freeze_start_up_objects() -> None:
     _start_up_frozen = True
     gc.collect()
     gc.freeze()
+    # Full collections are left to the app's quiet moments (WsnegoApp.collect_garbage_soon):
+    # the collector only runs when objects are made, that is while a screen is being built,
+    # and a full one then costs that screen 25-90 ms (the cycles of the screens popped since).
+    # A tenth as often as by default still happens on its own, should the app never be quiet.
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_THRESHOLD)
 
 
 class WsnegoApp(App[int]):
@@ -117,6 +143,12 @@ class WsnegoApp(App[int]):
 
     CSS_PATH = "styles/app.tcss"
     ENABLE_COMMAND_PALETTE = False  # a kiosk must not offer screenshots, themes or quitting by menu
+    SCREENS_AHEAD: tuple[str, ...] = tuple(
+        f"wsnego_tui.screens.{name}"
+        for name in ("loans", "loan_detail", "negotiate", "application_form", "proofs", "progress", "offers",
+                     "confirm", "repay", "inbox", "help")
+    )
+    """The screens after the log-in, in journey order: imported once the database is open."""
     BINDINGS = [
         Binding("f2", "toggle_language", "Language", id="app.language"),
         Binding("f3", "toggle_theme", "Theme", id="app.theme"),
@@ -142,6 +174,7 @@ class WsnegoApp(App[int]):
         """Set once the database is open; screens check it before starting work."""
         self._given_services = services
         self._owned_services: Services | None = None
+        self._garbage_timer: Timer | None = None
         self.database_state: DatabaseState | None = None
         self.database_notice: DatabaseNotice | None = DatabaseNotice("db.opening")
         self.customer: CustomerView | None = None
@@ -202,6 +235,7 @@ class WsnegoApp(App[int]):
             log.exception("opening the database failed")
             self.post_message(DatabaseUnavailable(DatabaseNotice("db.failed", {"detail": safe_text(str(exc))}, error=True)))
             return
+        import_ahead(self.SCREENS_AHEAD)
         freeze_start_up_objects()
         self.post_message(DatabaseOpened(services, state, demo_loaded))
 
@@ -290,6 +324,20 @@ class WsnegoApp(App[int]):
         if self._owned_services is not None:
             self._owned_services.close()
             self._owned_services = None
+
+    def collect_garbage_soon(self) -> None:
+        """A screen was shown or left: once the app has been quiet for GARBAGE_QUIET_SECONDS,
+        collect the cycles of the screens dropped (a few tens of ms while the customer reads,
+        instead of inside the next screen change)."""
+        if self._garbage_timer is not None:
+            self._garbage_timer.stop()
+        self._garbage_timer = self.set_timer(GARBAGE_QUIET_SECONDS, self._collect_garbage)
+
+    def _collect_garbage(self) -> None:
+        import gc
+
+        self._garbage_timer = None
+        gc.collect()
 
     def action_toggle_language(self) -> None:
         self.lang = other_language(self.lang)

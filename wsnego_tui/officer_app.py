@@ -37,6 +37,10 @@ class OfficerApp(WsnegoApp):
     # F3 (theme) works but is not in the Footer: the queue's and the case's keys with the
     # app's own would not fit a 100-column terminal.
     BINDINGS = [Binding("f3", "toggle_theme", "Theme", id="app.theme", show=False)]
+    SCREENS_AHEAD = tuple(
+        f"wsnego_tui.screens.{name}"
+        for name in ("officer_queue", "officer_case", "officer_builder", "officer_decide", "officer_proof", "help")
+    )
 
     def __init__(self, settings: Settings, **kwargs: object) -> None:
         super().__init__(officer_settings(settings), **kwargs)  # type: ignore[arg-type]

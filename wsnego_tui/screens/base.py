@@ -78,6 +78,9 @@ class LocalizedMixin:
         # Textual calls this besides a screen's own on_screen_resume (which runs first).
         if self._language_stale:
             self.apply_language()
+        collect = getattr(self.app, "collect_garbage_soon", None)
+        if collect is not None:
+            collect()
 
     def behind_typing(self, callback: Callable[[], object]) -> None:
         """Run `callback` after the keys already sent to the focused field have reached it.

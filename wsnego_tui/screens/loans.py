@@ -12,16 +12,15 @@ Enter (or a click on a row) opens the highlighted loan's detail (step 3), `i` th
 messages from the bank; the loans are read again whenever this screen comes back on top, so a
 payment made on a later screen shows at once. Escape logs out.
 
-Loans are read by a thread worker through the services. Once they are first shown, another
-thread worker imports the modules of the later steps (LATER_STEPS), so that the first key of
-each step does not wait for an import. Never touches the database on the UI thread and never
-shows data as markup: every cell is a rich Text of `safe_text(value)`.
+Loans are read by a thread worker through the services (the later steps' screens were
+imported when the database was opened: WsnegoApp.SCREENS_AHEAD). Never touches the database
+on the UI thread and never shows data as markup: every cell is a rich Text of
+`safe_text(value)`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
@@ -178,10 +177,6 @@ def column_pages(widths: list[int], available: int) -> list[list[int]]:
     return pages
 
 
-LATER_STEPS = ("loan_detail", "negotiate", "application_form", "proofs", "progress", "offers", "confirm", "repay", "inbox")
-"""The screen modules of the steps after My Loans, in journey order (imported ahead of time)."""
-
-
 class LoansScreen(WsnegoScreen[None]):
     """My Loans for one customer; dropped entirely (with its data) on log-out."""
 
@@ -266,8 +261,6 @@ class LoansScreen(WsnegoScreen[None]):
         self.post_message(self.Loaded(list(loans)))
 
     def on_loans_screen_loaded(self, message: Loaded) -> None:
-        if self.loans is None and message.loans is not None:
-            self._warm_up()
         # Back from a loan with nothing changed: the table already shows these loans, and
         # filling it again would redraw every cell.
         unchanged = message.loans is not None and message.loans == self.loans and self._filled_lang == self.app.lang
@@ -278,17 +271,6 @@ class LoansScreen(WsnegoScreen[None]):
         if not unchanged:
             self._fill_table()
         self.refresh_bindings()
-
-    @work(thread=True, exclusive=True, group="loans-warm-up", exit_on_error=False)
-    def _warm_up(self) -> None:
-        """While the borrower reads My Loans, import the modules of the journey's later steps
-        (the application form alone, with the calculator, the review rules and Textual's
-        TextArea, takes 50 to 200 ms): each step's first key then does not wait for it."""
-        for name in LATER_STEPS:
-            try:
-                importlib.import_module(f"wsnego_tui.screens.{name}")
-            except Exception:  # an import error shows when the step is opened, not here
-                log.debug("warming up %s failed", name, exc_info=True)
 
     # Bindings -------------------------------------------------------------------------------
 
