@@ -45,12 +45,13 @@ from wsnego_tui.screens.login import LoginScreen
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from wsnego_tui.core.views import CustomerView, DatabaseState
     from wsnego_tui.screens.base import LocalizedMixin
     from wsnego_tui.screens.demo_offer import DemoOfferDialog
     from wsnego_tui.screens.kiosk import KioskSupervisor
     from wsnego_tui.services import Services
-    from textual.timer import Timer
 
 log = logging.getLogger(__name__)
 # Textual owns the terminal: a traceback printed by logging's last-resort handler would be
