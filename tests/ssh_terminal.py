@@ -154,6 +154,15 @@ class Server:
         return self.proc.wait()
 
 
+def alive(pid: int) -> bool:
+    """Whether `pid` is a running (not reaped, not zombie) process."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def child_pids(pid: int) -> list[int]:
     pids: list[int] = []
     try:

@@ -8,6 +8,9 @@ exactly like Textual's Footer is shown by the snapshot tests, whose pictures did
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from app_factory import (
     SIZE,
     footer_descriptions,
@@ -17,10 +20,22 @@ from app_factory import (
     wait_for_database,
 )
 from rich.cells import cell_len
+from textual.pilot import Pilot
 
+from wsnego_tui.app import WsnegoApp
 from wsnego_tui.config import Settings
 from wsnego_tui.core.clock import FixedClock
 from wsnego_tui.widgets.footer import KeyFooter
+
+
+@asynccontextmanager
+async def on_my_loans(settings: Settings, clock: FixedClock) -> AsyncIterator[tuple[WsnegoApp, Pilot[int], KeyFooter]]:
+    """80000001 logged in, on My Loans: the app, its pilot and the screen's key bar."""
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        await log_in(pilot, "80000001", "111111")
+        yield app, pilot, app.screen.query_one(KeyFooter)
 
 
 def shown(footer: KeyFooter) -> list[str]:
@@ -32,11 +47,7 @@ def line_of(footer: KeyFooter) -> str:
 
 
 async def test_refreshing_unchanged_bindings_does_not_repaint_the_bar(settings: Settings, clock: FixedClock) -> None:
-    app = make_app(settings, clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for_database(pilot)
-        await log_in(pilot, "80000001", "111111")
-        footer = app.screen.query_one(KeyFooter)
+    async with on_my_loans(settings, clock) as (app, pilot, footer):
         before = footer.keys
         assert before
         repaints = 0
@@ -58,11 +69,7 @@ async def test_refreshing_unchanged_bindings_does_not_repaint_the_bar(settings: 
 async def test_a_change_of_the_keys_updates_the_bar_once_with_what_the_screen_offers(
     settings: Settings, clock: FixedClock
 ) -> None:
-    app = make_app(settings, clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for_database(pilot)
-        await log_in(pilot, "80000001", "111111")
-        footer = app.screen.query_one(KeyFooter)
+    async with on_my_loans(settings, clock) as (app, pilot, footer):
         updates = 0
         original = footer._current_keys
 
@@ -84,11 +91,7 @@ async def test_a_change_of_the_keys_updates_the_bar_once_with_what_the_screen_of
 async def test_the_bar_draws_each_key_then_its_description_and_a_click_presses_the_key(
     settings: Settings, clock: FixedClock
 ) -> None:
-    app = make_app(settings, clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for_database(pilot)
-        await log_in(pilot, "80000001", "111111")
-        footer = app.screen.query_one(KeyFooter)
+    async with on_my_loans(settings, clock) as (app, pilot, footer):
         line = line_of(footer)
         assert line.startswith(" " + footer.keys[0].display + " " + footer.keys[0].description + " ")
         column = cell_len(line[: line.index(" f2 ")]) + 1  # Chinese descriptions take two cells a character
@@ -101,11 +104,7 @@ async def test_the_bar_draws_each_key_then_its_description_and_a_click_presses_t
 async def test_a_key_the_screen_shows_but_cannot_use_now_is_drawn_dim_and_a_click_on_it_does_nothing(
     settings: Settings, clock: FixedClock
 ) -> None:
-    app = make_app(settings, clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for_database(pilot)
-        await log_in(pilot, "80000001", "111111")
-        footer = app.screen.query_one(KeyFooter)
+    async with on_my_loans(settings, clock) as (app, pilot, footer):
         screen = app.screen
         key = footer.keys[0]
         footer.keys = (type(key)(key.key, key.display, key.description, False, ""), *footer.keys[1:])

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from ssh_terminal import alive
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or not hasattr(socket, "send_fds"), reason="Linux fork server"
@@ -48,14 +49,6 @@ def probe():
 random.random()  # the fork server's own generator has a state its children must not repeat
 forkserver.ForkServer(socket.socket(fileno=int(sys.argv[1])), probe).serve({"pid": os.getpid()})
 """
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def wait_gone(pids: list[int], seconds: float) -> None:

@@ -24,6 +24,7 @@ from ssh_terminal import (
     TAB,
     Server,
     TerminalClient,
+    alive,
     load_demo,
     open_terminal,
     start_server,
@@ -33,15 +34,6 @@ from ssh_terminal import (
 from wsnego_tui.ssh_server import child_environment
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc to find the children")
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` is a running (not reaped, not zombie) process."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def wait_gone(pid: int, seconds: float = 10.0) -> None:

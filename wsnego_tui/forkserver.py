@@ -113,6 +113,13 @@ def _trim_heap() -> None:
         libc.malloc_trim(0)
 
 
+def _flush_std_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+
+
 def _thread_count() -> int:
     try:
         return len(os.listdir("/proc/self/task"))
@@ -252,12 +259,7 @@ class ForkServer:
     def _fork(self, tty_fd: int, env: dict[str, str], cwd: str) -> int:
         if _thread_count() != 1:  # never fork a process with other threads
             raise OSError("the fork server has more than one thread")
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:
-                try:
-                    stream.flush()
-                except (OSError, ValueError):
-                    pass
+        _flush_std_streams()
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, which never returns
@@ -393,12 +395,7 @@ def _finish_like_interpreter(status: int) -> int:
             shutdown()
     with contextlib.suppress(BaseException):
         atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        if stream is not None:
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
+    _flush_std_streams()
     return status
 
 
