@@ -137,6 +137,9 @@ def freeze_start_up_objects() -> None:
     # A tenth as often as by default still happens on its own, should the app never be quiet.
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, FULL_COLLECTION_THRESHOLD)
+    from wsnego_tui.allocator import release_free_memory
+
+    release_free_memory()  # what the collection and the demo's loading freed
 
 
 class WsnegoApp(App[int]):
@@ -217,8 +220,10 @@ class WsnegoApp(App[int]):
 
     @work(thread=True, exclusive=True, group="database", exit_on_error=False)
     def _open_database(self) -> None:
+        from wsnego_tui.allocator import return_large_blocks
         from wsnego_tui.services import SchemaOutdated, Services
 
+        return_large_blocks()  # before the first PIN check (the demo's, or a log-in's)
         try:
             services = self._given_services
             if services is None:
