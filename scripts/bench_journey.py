@@ -21,7 +21,8 @@ What is measured, and how:
 * After each screen shows its data the script waits THINK_SECONDS (0.5 s) before the next key,
   as a person reads before pressing on; work a screen does in the background by then is done,
   as it would be for a person. (The app's full garbage collection waits for 1 s of quiet after
-  a screen change, longer than this pause, so the walk shows where it falls without it.)
+  a screen change, longer than this pause: in this walk full collections happen only on their
+  own, a tenth as often as Python's default.)
 * A transition is timed from just before `pilot.press(key)` to the first refresh of the
   screen the key brought up: every screen, when it is resumed (pushed, or uncovered by a pop),
   registers `call_after_refresh` — Textual runs it after the next refresh of that screen, the
