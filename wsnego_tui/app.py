@@ -117,12 +117,11 @@ def import_ahead(modules: tuple[str, ...]) -> None:
 
 def freeze_start_up_objects() -> None:
     """Once the database is open (no customer logged in yet): collect, then hide what is alive
-    now (modules, classes, Textual's and SQLAlchemy's objects, the app and its log-in screen)
-    from the cyclic garbage collector for good (gc.freeze); the screens imported ahead are
-    among them. A full collection then walks only
-    what the screens create: it took 90-100 ms on the UI thread, landing in the middle of a
-    screen change, and now takes a few. Once per process; the SSH server's fork server has
-    frozen its imports already, so in a forked kiosk this adds little."""
+    now (modules, classes, Textual's and SQLAlchemy's objects, the screens imported ahead, the
+    app and its log-in screen) from the cyclic garbage collector for good (gc.freeze). A full
+    collection then walks only what the screens create: it took 90-100 ms on the UI thread,
+    landing in the middle of a screen change, and now takes a few. Once per process; the SSH
+    server's fork server has frozen its imports already, so in a forked kiosk this adds little."""
     import gc
 
     global _start_up_frozen
