@@ -496,12 +496,15 @@ async def test_a_dead_fork_server_is_restarted_once_then_sessions_start_as_subpr
             await asyncio.sleep(0.05)
         return None
 
-    async def one_session() -> int:
+    async def one_session() -> tuple[int, int]:
+        """A new session's app and its parent, read while the session is open (the app ends
+        with the connection)."""
         before = set(started.children())
         conn, chan, term = await open_terminal(started.port)
         try:
             await term.wait_for("客户号", timeout=40)
-            return await new_child(started, before)
+            pid = await new_child(started, before)
+            return pid, parent_of(pid)
         finally:
             conn.close()
 
@@ -511,11 +514,12 @@ async def test_a_dead_fork_server_is_restarted_once_then_sessions_start_as_subpr
         os.kill(first, signal.SIGKILL)
         second = await next_fork_server(first)
         assert second is not None and second != first
-        assert parent_of(await one_session()) == second
+        _, parent = await one_session()
+        assert parent == second
         os.kill(second, signal.SIGKILL)
         await asyncio.to_thread(wait_gone, second)
-        pid = await one_session()
-        assert parent_of(pid) == started.proc.pid and started.fork_servers() == []
+        pid, parent = await one_session()
+        assert parent == started.proc.pid and started.fork_servers() == []
         log_text = started.log_text()
         assert "restarting it" in log_text and "now start as subprocesses" in log_text
         assert f"session child pid={pid} (subprocess)" in log_text
