@@ -5,8 +5,8 @@ that nothing was sent or saved: no log-in attempt counted, no draft changed, no 
 checked, no payment.
 
 Already covered elsewhere: the application form's amounts, term, date, description and pastes
-(test_app_application_form.py), the repay amount's letters, minus, decimals, zero, empty and
-control characters (test_app_repay.py), the agreement's letters, short and empty fields
+(test_app_application_form.py), the repay amount's letters, minus, decimals, exponents, a
+second decimal point, zero, empty, over-long and control characters (test_app_repay.py), the agreement's letters, short and empty fields
 (test_app_confirm.py), the log-in's letters and empty fields (test_app_login.py).
 """
 
@@ -41,7 +41,6 @@ from test_app_application_form import (
     value,
 )
 from test_app_confirm import confirm_with
-from test_app_repay import loan_of, open_repay, payments_of
 from textual import events
 from textual.widgets import Input
 
@@ -223,36 +222,6 @@ async def test_a_bad_wished_monthly_amount_is_refused_next_to_the_field_and_noth
         cases = [("1500元", "请输入数字金额"), ("-1500", "不能为负数"), ("1500.555", "最多两位小数")]
         async for _ in each_refused(pilot, screen, "wish_monthly", cases):
             assert stored_form(services, "80000001", application_id) == COMPLETE_FIRST
-
-
-# --- repay -------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("typed", "shown"),
-    [
-        pytest.param("1" * 30, "不能超过全部欠款 ¥31,720.77", id="longer than the field"),
-        pytest.param("12.3.4", "请输入数字金额，如 1234.56", id="two decimal points"),
-        pytest.param("1e3", "请输入数字金额，如 1234.56", id="an exponent"),
-    ],
-)
-async def test_more_bad_amounts_are_refused_next_to_the_field_and_nothing_is_paid(
-    settings: Settings, clock: FixedClock, typed: str, shown: str
-) -> None:
-    app = make_app(settings, clock)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_repay(pilot, "80000001", "111111")
-        before = loan_of(app, screen.loan_id)
-        await type_into(pilot, "#repay-amount", typed)
-        assert len(screen.query_one("#repay-amount", Input).value) <= 24
-        await pilot.press("enter")
-        await settle(pilot)
-        assert text_of(screen.query_one("#repay-amount-error")) == shown
-        assert screen.stage == "choose" and screen.idempotency_key is None
-        await pilot.press("y")
-        await settle(pilot)
-        assert payments_of(app, screen.loan_id) == []
-        assert loan_of(app, screen.loan_id) == before
 
 
 # --- the agreement -----------------------------------------------------------------------------------

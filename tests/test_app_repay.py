@@ -206,6 +206,9 @@ async def test_one_key_per_prepared_amount_a_new_one_when_the_amount_changes(set
         ("0", "金额须大于零"),
         ("31720.78", "不能超过全部欠款 ¥31,720.77"),
         ("99999999999999", "不能超过全部欠款 ¥31,720.77"),
+        ("1" * 30, "不能超过全部欠款 ¥31,720.77"),  # longer than the field
+        ("12.3.4", "请输入数字金额，如 1234.56"),  # two decimal points
+        ("1e3", "请输入数字金额，如 1234.56"),  # an exponent
     ],
 )
 async def test_a_bad_amount_is_refused_next_to_the_field_and_nothing_is_paid(
@@ -216,6 +219,7 @@ async def test_a_bad_amount_is_refused_next_to_the_field_and_nothing_is_paid(
         screen = await open_repay(pilot, "80000001", "111111")
         before = loan_of(app, screen.loan_id)
         await type_into(pilot, "#repay-amount", typed)
+        assert len(screen.query_one("#repay-amount", Input).value) <= 24  # typing stops at the field's length
         await pilot.press("enter")
         await settle(pilot)
         assert text_of(screen.query_one("#repay-amount-error")) == message
