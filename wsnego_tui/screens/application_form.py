@@ -427,6 +427,10 @@ class ApplicationFormScreen(WsnegoScreen[None]):
     ]
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    AUTO_FOCUS = ""
+    """Nothing takes the focus until the draft is loaded: the fields are disabled until then,
+    and the form's scroll area would take it only to hand it to the first field (each focus
+    change of the scroll area restyles every field in it)."""
     PREVIEW_CELLS = 32
     """The preview's inner width before the first layout (the width it has at 100 columns)."""
 
@@ -621,6 +625,7 @@ class ApplicationFormScreen(WsnegoScreen[None]):
         if view is None:
             self._refusal = message.refusal or "failed"
             self._set_status("appform.refused", error=True, reason=self._refusal_text(self._refusal))
+            self.query_one("#appform-fields").focus()
             return
         changed_elsewhere = message.reload and view.form != self.saved
         self.view = view
@@ -643,9 +648,8 @@ class ApplicationFormScreen(WsnegoScreen[None]):
             self._show_saved()
         self._evaluate()
         if not message.reload:
-            first = self.query_one(f"#{WIDGET_IDS['hardship_category']}")
-            if self.editable:
-                first.focus()
+            first = f"#{WIDGET_IDS['hardship_category']}" if self.editable else "#appform-fields"
+            self.query_one(first).focus()
 
     def on_application_form_screen_detail_loaded(self, message: DetailLoaded) -> None:
         self.detail = message.detail

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
+from textual import events
 from textual.binding import ActiveBinding
 from textual.screen import ModalScreen, Screen
 
@@ -103,8 +104,39 @@ class LocalizedMixin:
         are first set in compose: the first paint must not lay the screen out twice.)"""
 
 
+def breakpoint_classes(width: int, breakpoints: list[tuple[int, str]]) -> dict[str, bool]:
+    """Which of a screen's breakpoint classes hold at `width` (the widest breakpoint reached)."""
+    reached = [(edge, name) for edge, name in breakpoints if width >= edge]
+    chosen = max(reached)[1] if reached else None
+    return {name: name == chosen for _, name in breakpoints}
+
+
 class WsnegoScreen(LocalizedMixin, Screen[ResultType]):
-    """A full screen of the borrower's flow."""
+    """A full screen of the borrower's flow.
+
+    A new screen is styled once, as its widgets are mounted. Textual would style all of it
+    again twice before the first paint: when the first resize sets the breakpoint classes
+    (`HORIZONTAL_BREAKPOINTS`), and when the screen is first resumed. Each is a walk over
+    every widget (a third of the application form's first paint), so the breakpoint classes
+    are set before mounting, from the app's current size, and the first resume keeps the
+    styles the mount gave. A later resume (a screen uncovered again) restyles as Textual does.
+    """
+
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._resumed_before = False
+        if self.HORIZONTAL_BREAKPOINTS:
+            try:
+                width = self.app.size.width
+            except Exception:  # not created inside a running app: the resize sets them
+                return
+            self.update_classes(breakpoint_classes(width, self.HORIZONTAL_BREAKPOINTS), update=False)
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual dispatches this before Screen's own handler, which restyles when asked to.
+        if not self._resumed_before:
+            self._resumed_before = True
+            event.refresh_styles = False
 
     def on_mount(self) -> None:
         self.show_step()
