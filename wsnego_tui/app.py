@@ -28,6 +28,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from textual import events, work
@@ -45,6 +46,7 @@ from wsnego_tui.screens.login import LoginScreen
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
+    from textual.css.stylesheet import Stylesheet
     from textual.timer import Timer
 
     from wsnego_tui.core.views import CustomerView, DatabaseState
@@ -113,6 +115,40 @@ def import_ahead(modules: tuple[str, ...]) -> None:
             importlib.import_module(name)
         except Exception:  # an import error shows when the step is opened, not here
             log.debug("importing %s ahead failed", name, exc_info=True)
+
+
+def load_widget_css(stylesheet: Stylesheet) -> None:
+    """Add the default CSS of every widget class imported so far to `stylesheet`, and parse it
+    all now (on the UI thread, once the database is open, while the customer types).
+
+    Textual adds a widget class's DEFAULT_CSS the first time one is mounted, and the next
+    styling then parses the whole stylesheet again (its parse cache holds 64 sources, fewer
+    than the app uses): 10 to 60 ms inside the first visit of a step. With every class the
+    later screens use already imported (import_ahead), one parse here serves them all."""
+    from textual.widget import Widget
+
+    classes: list[type[Widget]] = []
+    pending: list[type[Widget]] = [Widget]
+    seen: set[type[Widget]] = set()
+    while pending:
+        cls = pending.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        classes.append(cls)
+        pending.extend(cls.__subclasses__())
+    for cls in classes:
+        # What Widget._post_register adds when an instance of `cls` is mounted (Textual's own
+        # method, given the one thing it reads from the instance: its class's CSS bases).
+        as_mounted = SimpleNamespace(_node_bases=Widget._css_bases(cls))
+        for read_from, css, tie_breaker, scope in Widget._get_default_css(as_mounted):  # type: ignore[arg-type]
+            stylesheet.add_source(css, read_from=read_from, is_default_css=True, tie_breaker=tie_breaker, scope=scope)
+    for _ in range(2):  # a class with broken CSS is set aside by the first parse, as at its mount
+        try:
+            stylesheet.rules_map  # noqa: B018 (parses)
+            return
+        except Exception:
+            log.warning("a widget's default CSS does not parse", exc_info=True)
 
 
 def freeze_start_up_objects() -> None:
@@ -184,6 +220,7 @@ class WsnegoApp(App[int]):
         self.input_cursor_blink = True
         """Whether Inputs blink their cursor (tests and snapshots switch it off)."""
         self._first_paint_seen = False
+        self._widget_css_loaded = False
         if settings.extra.get("theme") == "light":
             self.theme = LIGHT_THEME
         self.kiosk: KioskSupervisor | None = None
@@ -241,7 +278,6 @@ class WsnegoApp(App[int]):
             self.post_message(DatabaseUnavailable(DatabaseNotice("db.failed", {"detail": safe_text(str(exc))}, error=True)))
             return
         import_ahead(self.SCREENS_AHEAD)
-        freeze_start_up_objects()
         self.post_message(DatabaseOpened(services, state, demo_loaded))
 
     @work(thread=True, exclusive=True, group="database", exit_on_error=False)
@@ -256,6 +292,10 @@ class WsnegoApp(App[int]):
         self.post_message(DatabaseOpened(services, state, demo_loaded=True))
 
     def on_database_opened(self, message: DatabaseOpened) -> None:
+        if not self._widget_css_loaded:
+            self._widget_css_loaded = True
+            load_widget_css(self.stylesheet)
+            freeze_start_up_objects()  # with the parsed CSS (once per process)
         self.database_state = message.state
         if message.state.empty:
             self.services = None

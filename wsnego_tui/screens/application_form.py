@@ -1,9 +1,10 @@
 """Step 5, the application form (填写申请): hardship, income and expenditure, the wished plan or
 the settlement sum, with a live preview of what such a plan would look like.
 
-On mount a thread worker calls `services.start_application`, which resumes the draft: every
-saved value comes back into its field. Each field is checked as the borrower types and when
-the field is left, by the same rules the services apply (core.money.parse_amount and
+The screen paints its frame (title, heading, status line, preview) first. A thread worker
+then calls `services.start_application`, which resumes the draft, and the fields are mounted
+holding every saved value (a refused application gets no fields, only the reason). Each
+field is checked as the borrower types and when the field is left, by the same rules the services apply (core.money.parse_amount and
 core.application_form.check_fields / check_for_submission); the message stands next to the
 field in the UI language. Valid changes are saved about a second after the last key press, in
 a thread worker, with the version the screen holds; a field in error is never saved (the
@@ -413,6 +414,15 @@ class FormTextArea(TextArea):
             self.post_message(PasteRefused(self))
 
 
+def _placeholder_key(name: str) -> str:
+    return "appform.placeholder." + {"wish_months": "months", "lump_date": "date"}.get(name, "amount")
+
+
+def _typed_text(value: object) -> str:
+    """A stored value as it stands in its text field."""
+    return "" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
 # --- the screen ----------------------------------------------------------------------------------
 
 
@@ -428,9 +438,9 @@ class ApplicationFormScreen(WsnegoScreen[None]):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     AUTO_FOCUS = ""
-    """Nothing takes the focus until the draft is loaded: the fields are disabled until then,
-    and the form's scroll area would take it only to hand it to the first field (each focus
-    change of the scroll area restyles every field in it)."""
+    """Nothing takes the focus until the draft is loaded and its fields are mounted: the
+    form's scroll area would take it only to hand it to the first field (a focus change of
+    the scroll area restyles every field in it)."""
     PREVIEW_CELLS = 32
     """The preview's inner width before the first layout (the width it has at 100 columns)."""
 
@@ -484,6 +494,7 @@ class ApplicationFormScreen(WsnegoScreen[None]):
         self._refusal: str | None = None
         self._resumed_once = False
         self._save_failed = False
+        self._fields_mounted = False
 
     # Building -------------------------------------------------------------------------------
 
@@ -502,54 +513,82 @@ class ApplicationFormScreen(WsnegoScreen[None]):
         return today(self.app.clock)
 
     def compose(self) -> ComposeResult:
+        """The frame: the fields are mounted when the draft arrives (`_mount_fields`), with
+        its values and enabled, so the first paint does not wait for some sixty widgets that
+        could not be typed into yet."""
         tr = self.tr
-        blink = self.app.input_cursor_blink
         yield Header(icon="¥")
         with Horizontal(id="appform-body"):
             with VerticalScroll(id="appform-fields"):
                 yield Static("", id="appform-heading", classes="heading", markup=False)
-                yield Static(tr("appform.section.hardship"), id="appform-section-hardship", classes="appform-section", markup=False)
-                yield from self._row("hardship_category", self._select("hardship_category", self._hardship_options()))
-                text_area = FormTextArea(id=WIDGET_IDS["hardship_text"], compact=True, soft_wrap=True, disabled=True)
-                text_area.cursor_blink = blink
-                yield from self._row("hardship_text", text_area)
-                yield Static(tr("appform.section.budget"), id="appform-section-budget", classes="appform-section", markup=False)
-                for name in ("monthly_income", "essential_expenses", "other_debt"):
-                    yield from self._row(name, self._input(name, "appform.placeholder.amount"))
-                yield from self._row("disposable", Static("-", id="disposable", classes="appform-value", markup=False))
-                if self.kind == ApplicationKind.SETTLEMENT:
-                    yield Static(tr("appform.section.settlement"), id="appform-section-plan", classes="appform-section", markup=False)
-                    yield from self._row("lump_sum", self._input("lump_sum", "appform.placeholder.amount"))
-                    yield from self._row("lump_date", self._input("lump_date", "appform.placeholder.date"))
-                else:
-                    yield Static(tr("appform.section.plan"), id="appform-section-plan", classes="appform-section", markup=False)
-                    yield from self._row("wish_monthly", self._input("wish_monthly", "appform.placeholder.amount"))
-                    yield from self._row("wish_months", self._input("wish_months", "appform.placeholder.months"))
-                    yield from self._row("grace_months", self._select("grace_months", self._grace_options(), blank=False))
-                    yield from self._row("grace_kind", self._select("grace_kind", self._grace_kind_options()))
                 yield Static("", id="appform-status", markup=False)
             with Vertical(id="appform-preview"):
                 yield Static(tr("appform.preview.title"), id="appform-preview-title", classes="heading", markup=False)
                 yield Static("", id="appform-preview-body", markup=False)
         yield KeyFooter()
 
-    def _row(self, name: str, field: Widget) -> ComposeResult:
-        with Horizontal(classes="appform-row", id=f"{WIDGET_IDS.get(name, name)}-row"):
-            yield Label(self.tr(f"appform.field.{name}"), id=f"{WIDGET_IDS.get(name, name)}-label", classes="appform-label", markup=False)
-            yield field
-            yield Static("", id=f"{WIDGET_IDS.get(name, name)}-message", classes="appform-message", markup=False)
+    def _field_widgets(self, form: FormFields, editable: bool) -> list[Widget]:
+        """The sections and rows of the form, holding `form`'s values."""
+        tr = self.tr
 
-    def _input(self, name: str, placeholder_key: str) -> Input:
+        def section(key: str, section_id: str) -> Static:
+            return Static(tr(key), id=section_id, classes="appform-section", markup=False)
+
+        def typed_row(name: str) -> Horizontal:
+            return self._row(name, self._input(name, _typed_text(getattr(form, name)), editable))
+
+        text_area = FormTextArea(
+            form.hardship_text or "", id=WIDGET_IDS["hardship_text"], compact=True, soft_wrap=True, disabled=not editable
+        )
+        text_area.cursor_blink = self.app.input_cursor_blink
+        hardship = self._select("hardship_category", self._hardship_options(), form.hardship_category, editable)
+        widgets: list[Widget] = [
+            section("appform.section.hardship", "appform-section-hardship"),
+            self._row("hardship_category", hardship),
+            self._row("hardship_text", text_area),
+            section("appform.section.budget", "appform-section-budget"),
+            *(typed_row(name) for name in ("monthly_income", "essential_expenses", "other_debt")),
+            self._row("disposable", Static("-", id="disposable", classes="appform-value", markup=False)),
+        ]
+        if self.kind == ApplicationKind.SETTLEMENT:
+            widgets.append(section("appform.section.settlement", "appform-section-plan"))
+            widgets += [typed_row(name) for name in SETTLEMENT_ONLY]
+        else:
+            widgets.append(section("appform.section.plan", "appform-section-plan"))
+            widgets += [typed_row(name) for name in WISH_GROUP]
+            grace = self._select("grace_months", self._grace_options(), form.grace_months, editable, blank=False)
+            grace_kind_open = editable and bool(form.grace_months)
+            grace_kind = self._select("grace_kind", self._grace_kind_options(), form.grace_kind, grace_kind_open)
+            widgets += [self._row("grace_months", grace), self._row("grace_kind", grace_kind)]
+        return widgets
+
+    def _row(self, name: str, field: Widget) -> Horizontal:
+        widget_id = WIDGET_IDS.get(name, name)
+        return Horizontal(
+            Label(self.tr(f"appform.field.{name}"), id=f"{widget_id}-label", classes="appform-label", markup=False),
+            field,
+            Static("", id=f"{widget_id}-message", classes="appform-message", markup=False),
+            classes="appform-row",
+            id=f"{widget_id}-row",
+        )
+
+    def _input(self, name: str, value: str, editable: bool) -> Input:
         field = FormInput(
-            placeholder=self.tr(placeholder_key), id=WIDGET_IDS[name], compact=True, max_length=32, disabled=True
+            value, placeholder=self.tr(_placeholder_key(name)), id=WIDGET_IDS[name], compact=True,
+            max_length=32, disabled=not editable,
         )
         field.set_reactive(Input.cursor_blink, self.app.input_cursor_blink)
         return field
 
-    def _select(self, name: str, options: list[tuple[Text, Any]], *, blank: bool = True) -> Select[Any]:
+    def _select(
+        self, name: str, options: list[tuple[Text, Any]], value: object, editable: bool, *, blank: bool = True
+    ) -> Select[Any]:
+        legal = {option_value for _, option_value in options}
+        if value not in legal:
+            value = Select.NULL if blank else options[0][1]
         return Select(
             options, prompt=self.tr("appform.placeholder.choose"), allow_blank=blank, compact=True,
-            id=WIDGET_IDS[name], disabled=True,
+            id=WIDGET_IDS[name], disabled=not editable, value=value,
         )
 
     def _hardship_options(self) -> list[tuple[Text, str]]:
@@ -620,12 +659,15 @@ class ApplicationFormScreen(WsnegoScreen[None]):
             return
         self.post_message(self.Loaded(view, reload=True))
 
-    def on_application_form_screen_loaded(self, message: Loaded) -> None:
+    async def on_application_form_screen_loaded(self, message: Loaded) -> None:
         view = message.view
         if view is None:
             self._refusal = message.refusal or "failed"
             self._set_status("appform.refused", error=True, reason=self._refusal_text(self._refusal))
             self.query_one("#appform-fields").focus()
+            return
+        if not self._fields_mounted:
+            await self._mount_fields(view)
             return
         changed_elsewhere = message.reload and view.form != self.saved
         self.view = view
@@ -647,9 +689,32 @@ class ApplicationFormScreen(WsnegoScreen[None]):
         else:
             self._show_saved()
         self._evaluate()
-        if not message.reload:
-            first = f"#{WIDGET_IDS['hardship_category']}" if self.editable else "#appform-fields"
-            self.query_one(first).focus()
+
+    async def _mount_fields(self, view: ApplicationView) -> None:
+        """The draft's first arrival: mount the fields holding its values, then take it."""
+        editable = view.status == "draft"
+        self.saved = view.form
+        self._remember(view.form)  # before mounting: the fields' first Changed are not typing
+        rows = self._field_widgets(view.form, editable)
+        try:
+            await self.query_one("#appform-fields").mount_all(rows, before="#appform-status")
+        except Exception:
+            if not self.is_attached:  # left before the draft arrived
+                return
+            raise
+        self._fields_mounted = True
+        self.view = view
+        self.version = view.version
+        self.editable = editable
+        self.refresh_bindings()
+        self._show_heading()
+        if editable:
+            self._show_saved()
+        else:
+            self._set_status("appform.not_editable", error=True)
+        self._evaluate()
+        first = f"#{WIDGET_IDS['hardship_category']}" if editable else "#appform-fields"
+        self.query_one(first).focus()
 
     def on_application_form_screen_detail_loaded(self, message: DetailLoaded) -> None:
         self.detail = message.detail
@@ -671,20 +736,16 @@ class ApplicationFormScreen(WsnegoScreen[None]):
     # Filling and reading the widgets ----------------------------------------------------------
 
     def _fill(self, form: FormFields) -> None:
-        """Put every value of `form` into its field, without treating it as typing."""
+        """Put every value of `form` into its mounted field, without treating it as typing."""
         for name in self.field_names:
             widget = self.query_one(f"#{WIDGET_IDS[name]}")
             value = getattr(form, name)
             if isinstance(widget, Input):
-                text = "" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value)
                 with widget.prevent(Input.Changed):
-                    widget.value = text
-                self._typed[name] = text
-                self._known[name] = text
+                    widget.value = _typed_text(value)
             elif isinstance(widget, TextArea):
                 with widget.prevent(TextArea.Changed):
                     widget.load_text(value or "")
-                self._known[name] = value or ""
             elif isinstance(widget, Select):
                 if name == "grace_months":
                     with widget.prevent(Select.Changed):
@@ -696,6 +757,17 @@ class ApplicationFormScreen(WsnegoScreen[None]):
                             widget.clear()
                     else:
                         widget.value = value
+        self._remember(form)
+
+    def _remember(self, form: FormFields) -> None:
+        """`form` is what the fields hold now: nothing typed, nothing refused."""
+        for name in self.field_names:
+            value = getattr(form, name)
+            if name in TYPED_FIELDS:
+                self._typed[name] = self._known[name] = _typed_text(value)
+            elif name == "hardship_text":
+                self._known[name] = value or ""
+            else:
                 self._known[name] = value
         self.paste_refused.clear()
         self.service_problems.clear()
@@ -1149,6 +1221,11 @@ class ApplicationFormScreen(WsnegoScreen[None]):
     def refresh_texts(self) -> None:
         tr = self.tr
         self._show_heading()
+        self.query_one("#appform-preview-title", Static).update(Content(tr("appform.preview.title")))
+        self._show_status()
+        if not self._fields_mounted:
+            self._show_preview()
+            return
         for section in ("hardship", "budget"):
             self.query_one(f"#appform-section-{section}", Static).update(Content(tr(f"appform.section.{section}")))
         plan_section = "settlement" if self.kind == ApplicationKind.SETTLEMENT else "plan"
@@ -1158,8 +1235,7 @@ class ApplicationFormScreen(WsnegoScreen[None]):
             self.query_one(f"#{widget_id}-label", Label).update(Content(tr(f"appform.field.{name}")))
         for name in TYPED_FIELDS:
             if name in self.field_names:
-                placeholder = {"wish_months": "months", "lump_date": "date"}.get(name, "amount")
-                self.query_one(f"#{WIDGET_IDS[name]}", Input).placeholder = tr(f"appform.placeholder.{placeholder}")
+                self.query_one(f"#{WIDGET_IDS[name]}", Input).placeholder = tr(_placeholder_key(name))
         options = {"hardship_category": self._hardship_options}
         if self.kind != ApplicationKind.SETTLEMENT:
             options.update(grace_months=self._grace_options, grace_kind=self._grace_kind_options)
@@ -1171,6 +1247,4 @@ class ApplicationFormScreen(WsnegoScreen[None]):
                 select.set_options(build())
                 if value is not Select.NULL and value in {option for _, option in select._options}:
                     select.value = value
-        self.query_one("#appform-preview-title", Static).update(Content(tr("appform.preview.title")))
-        self._show_status()
         self._evaluate()

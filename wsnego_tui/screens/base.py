@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 from textual import events
 from textual.binding import ActiveBinding
 from textual.screen import ModalScreen, Screen
+from textual.types import NoActiveAppError
 
 from wsnego_tui.i18n import Translator, has_key, t
 
@@ -114,12 +115,15 @@ def breakpoint_classes(width: int, breakpoints: list[tuple[int, str]]) -> dict[s
 class WsnegoScreen(LocalizedMixin, Screen[ResultType]):
     """A full screen of the borrower's flow.
 
-    A new screen is styled once, as its widgets are mounted. Textual would style all of it
-    again twice before the first paint: when the first resize sets the breakpoint classes
-    (`HORIZONTAL_BREAKPOINTS`), and when the screen is first resumed. Each is a walk over
-    every widget (a third of the application form's first paint), so the breakpoint classes
-    are set before mounting, from the app's current size, and the first resume keeps the
-    styles the mount gave. A later resume (a screen uncovered again) restyles as Textual does.
+    A new screen is styled once, as its widgets are mounted, and laid out once. Textual would
+    style all of it again twice before the first paint: when the first resize sets the
+    breakpoint classes (`HORIZONTAL_BREAKPOINTS`), and when the screen is first resumed; and
+    it would lay it all out again for the Resize its own first layout sends it. Each is a walk
+    over every widget (together half of the application form's first paint). So the
+    breakpoint classes are set before mounting, from the app's current size; the first
+    resume keeps the styles the mount gave; and a Resize to the size already laid out is
+    dropped. A later resume (a screen uncovered again) restyles, and a resized terminal lays
+    the screen out again, as Textual does.
     """
 
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
@@ -128,9 +132,23 @@ class WsnegoScreen(LocalizedMixin, Screen[ResultType]):
         if self.HORIZONTAL_BREAKPOINTS:
             try:
                 width = self.app.size.width
-            except Exception:  # not created inside a running app: the resize sets them
+            except NoActiveAppError:  # made outside a running app: the first resize sets them
                 return
             self.update_classes(breakpoint_classes(width, self.HORIZONTAL_BREAKPOINTS), update=False)
+
+    def _on_resize(self, event: events.Resize) -> None:
+        # A new screen's first layout sends the screen a Resize with the size it was just laid
+        # out at, and Textual lays the whole screen out again for it (the layout that follows
+        # the first frame cost as much as the first frame). Only a size that differs from the
+        # last layout (a terminal resized) goes on to Textual's handler.
+        if event.size != self._compositor.size:
+            return
+        if any(screen._compositor.size != event.size for screen in self.app._background_screens):
+            return
+        event.stop()
+        event.prevent_default()
+        if self.HORIZONTAL_BREAKPOINTS:
+            self.update_classes(breakpoint_classes(event.size.width, self.HORIZONTAL_BREAKPOINTS), animate=False)
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         # Textual dispatches this before Screen's own handler, which restyles when asked to.

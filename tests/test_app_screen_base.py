@@ -1,0 +1,107 @@
+"""What every screen of the app shares (screens/base.py, WsnegoApp.on_database_opened): a new
+screen is styled once and laid out once before its first paint, a resized terminal still
+lays it out again with its breakpoint classes, and the widgets' CSS is parsed before the
+log-in instead of inside the first visit of each step."""
+
+from __future__ import annotations
+
+from app_factory import SIZE, log_in, make_app, settle, wait_for_database, wait_until
+from textual.dom import DOMNode
+from textual.pilot import Pilot
+
+from wsnego_tui.config import Settings
+from wsnego_tui.core.clock import FixedClock
+from wsnego_tui.screens.application_form import ApplicationFormScreen
+from wsnego_tui.screens.base import breakpoint_classes
+from wsnego_tui.screens.loan_detail import LoanDetailScreen
+from wsnego_tui.screens.negotiate import NegotiateScreen
+
+
+def test_the_widest_breakpoint_reached_is_the_one_class_set() -> None:
+    points = [(0, "-narrow"), (100, "-wide")]
+    assert breakpoint_classes(80, points) == {"-narrow": True, "-wide": False}
+    assert breakpoint_classes(100, points) == {"-narrow": False, "-wide": True}
+    assert breakpoint_classes(160, points) == {"-narrow": False, "-wide": True}
+    assert breakpoint_classes(10, [(40, "-small")]) == {"-small": False}
+
+
+async def walk_to_the_form(pilot: Pilot[int]) -> ApplicationFormScreen:
+    """My Loans → first loan → negotiate → the first kind: the way a borrower gets there."""
+    app = pilot.app
+    await log_in(pilot, "80000001", "111111")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, LoanDetailScreen) and app.screen.detail is not None)
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(app.screen, NegotiateScreen) and app.screen.eligibility is not None)
+    await pilot.press("1", "enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, ApplicationFormScreen) and app.screen.view is not None)
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, ApplicationFormScreen)
+    return screen
+
+
+async def test_a_new_screen_is_styled_once_and_not_restyled_whole_before_it_is_used(
+    settings: Settings, clock: FixedClock
+) -> None:
+    """Textual restyles a whole new screen when it first resumes and when its first resize sets
+    its breakpoint classes; the application form (76 widgets) paid for both before its first
+    paint. Neither happens now, yet the form has its breakpoint class from the start."""
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        restyled: list[DOMNode] = []
+        update_styles = app.update_styles
+
+        def recorded(node: DOMNode, animate: bool = True) -> None:
+            restyled.append(node)
+            update_styles(node, animate)
+
+        app.update_styles = recorded  # type: ignore[method-assign]
+        screen = await walk_to_the_form(pilot)
+        assert restyled  # focus changes and the like still restyle their own widgets
+        assert not [node for node in restyled if isinstance(node, ApplicationFormScreen)]
+        assert screen.has_class("-wide") and not screen.has_class("-narrow")
+
+
+async def test_a_resized_terminal_lays_the_screen_out_again_with_its_breakpoint_class(
+    settings: Settings, clock: FixedClock
+) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        screen = await walk_to_the_form(pilot)
+        preview = screen.query_one("#appform-preview")
+        assert preview.outer_size.width == 36
+        await pilot.resize_terminal(80, 24)
+        await wait_until(pilot, lambda: preview.outer_size.width == 30)
+        assert screen.has_class("-narrow") and not screen.has_class("-wide")
+        assert screen.size.width == 80
+        await pilot.resize_terminal(120, 40)
+        await wait_until(pilot, lambda: preview.outer_size.width == 36)
+        assert screen.has_class("-wide") and not screen.has_class("-narrow")
+        assert screen.query_one("#appform-body").outer_size.width == 120
+
+
+async def test_the_widgets_css_is_parsed_before_the_log_in_and_not_again_on_the_way_to_the_form(
+    settings: Settings, clock: FixedClock
+) -> None:
+    """Textual parses a widget class's default CSS (and then the whole stylesheet again) when
+    the first such widget is mounted: 10-60 ms inside the first visit of a step."""
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        stylesheet = app.stylesheet
+        assert not stylesheet._require_parse
+        assert any(location[1] == "DataTable.DEFAULT_CSS" for location in stylesheet.source)
+        parses: list[int] = []
+        parse = stylesheet.parse
+
+        def counted() -> None:
+            parses.append(1)
+            parse()
+
+        stylesheet.parse = counted  # type: ignore[method-assign]
+        screen = await walk_to_the_form(pilot)
+        assert screen.query_one("#hardship-text")  # the form's TextArea and Selects are mounted
+        assert parses == []
