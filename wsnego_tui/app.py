@@ -47,6 +47,7 @@ from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
     from textual.css.stylesheet import Stylesheet
+    from textual.dom import DOMNode
     from textual.timer import Timer
 
     from wsnego_tui.core.views import CustomerView, DatabaseState
@@ -229,6 +230,15 @@ class WsnegoApp(App[int]):
 
             self.kiosk = KioskSupervisor(self)
 
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        """Restyle `node` and what is under it, unless it is not in the app yet: Textual
+        restyles a widget whose classes change while it is being built (an Input made with
+        `compact=True`, a Select's options, ...), and mounting styles it again anyway (the
+        application form's fields spent a third of their mounting on that)."""
+        if node is not self and not node.is_attached:
+            return
+        super().update_styles(node, animate)
+
     def format_title(self, title: str, sub_title: str) -> Content:
         """The title line: the app, then the step. Separated by spaces (Textual's em dash is of
         ambiguous width and shifts the line in a CJK terminal); never parsed as markup."""
@@ -381,8 +391,11 @@ class WsnegoApp(App[int]):
     def _collect_garbage(self) -> None:
         import gc
 
+        from wsnego_tui.allocator import release_free_memory
+
         self._garbage_timer = None
         gc.collect()
+        release_free_memory()  # the pages of the screens just collected go back to the system
 
     def action_toggle_language(self) -> None:
         self.lang = other_language(self.lang)

@@ -124,6 +124,10 @@ class WsnegoScreen(LocalizedMixin, Screen[ResultType]):
     resume keeps the styles the mount gave; and a Resize to the size already laid out is
     dropped. A later resume (a screen uncovered again) restyles, and a resized terminal lays
     the screen out again, as Textual does.
+
+    A screen names the widget that takes the focus first in `AUTO_FOCUS` (a selector): with
+    Textual's default the first focusable widget took it, and a screen that moved it on in
+    `on_mount` restyled both (the agreement's text, the proofs' table).
     """
 
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:

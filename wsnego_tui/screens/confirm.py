@@ -227,6 +227,8 @@ def comparison_rows(
 class ConfirmScreen(WsnegoScreen[None]):
     """The agreement for one offer of one application of the logged-in customer."""
 
+    AUTO_FOCUS = "#confirm-last4"
+
     STEP_KEY = "step.confirm"
 
     BINDINGS = [
@@ -315,7 +317,6 @@ class ConfirmScreen(WsnegoScreen[None]):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#confirm-done").display = False
-        self.query_one("#confirm-last4", Input).focus()
         # Read once the screen has been painted: the reading (every offer's schedule) would
         # otherwise share the interpreter with the first paint and hold it back.
         self.after_paint(self._load, self.customer.id, self.application_id)

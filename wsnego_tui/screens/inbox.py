@@ -108,6 +108,8 @@ def _opens_repay(note: NotificationView) -> bool:
 class InboxScreen(WsnegoScreen[None]):
     """The logged-in customer's messages."""
 
+    AUTO_FOCUS = "DataTable"
+
     STEP_KEY = "step.inbox"
 
     BINDINGS = [
@@ -144,7 +146,6 @@ class InboxScreen(WsnegoScreen[None]):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one(DataTable).focus()
         self.action_reload()
 
     def on_screen_resume(self) -> None:

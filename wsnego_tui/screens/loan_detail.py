@@ -152,6 +152,8 @@ def row_style(status: InstallmentStatus, colours: dict[str, str]) -> str:
 class LoanDetailScreen(WsnegoScreen[None]):
     """One loan: its charges, its plans, its history and the actions open now."""
 
+    AUTO_FOCUS = "DataTable"
+
     STEP_KEY = "step.detail"
 
     BINDINGS = [
@@ -201,7 +203,6 @@ class LoanDetailScreen(WsnegoScreen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
         self.watch(self.app, "theme", lambda: self._fill_schedule(), init=False)
         self._show()
 

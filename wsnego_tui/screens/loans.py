@@ -180,6 +180,8 @@ def column_pages(widths: list[int], available: int) -> list[list[int]]:
 class LoansScreen(WsnegoScreen[None]):
     """My Loans for one customer; dropped entirely (with its data) on log-out."""
 
+    AUTO_FOCUS = "DataTable"
+
     STEP_KEY = "step.loans"
 
     BINDINGS = [
@@ -231,7 +233,6 @@ class LoansScreen(WsnegoScreen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
         self.action_reload()
 
     def on_screen_resume(self) -> None:

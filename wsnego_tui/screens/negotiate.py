@@ -121,6 +121,8 @@ def first_plan_broken(answer: Eligibility) -> bool:
 class NegotiateScreen(WsnegoScreen[None]):
     """The negotiation kinds of one loan, each with its checklist; Enter applies for an open one."""
 
+    AUTO_FOCUS = "OptionList"
+
     STEP_KEY = "step.negotiate"
 
     BINDINGS = [
@@ -165,7 +167,6 @@ class NegotiateScreen(WsnegoScreen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
         self._show()
 
     def on_screen_resume(self) -> None:

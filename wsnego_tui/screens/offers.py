@@ -191,6 +191,8 @@ def _bank_date(instant: dt.datetime) -> dt.date:
 class ScheduleScreen(WsnegoScreen[None]):
     """The full schedule of one offer, or what is still owed on the current plan (offer None)."""
 
+    AUTO_FOCUS = "DataTable"
+
     STEP_KEY = "step.offers"
 
     BINDINGS = [Binding("escape", "close", "Close", id="offers.schedule_close")]
@@ -214,7 +216,6 @@ class ScheduleScreen(WsnegoScreen[None]):
     def on_mount(self) -> None:
         super().on_mount()
         self.refresh_texts()
-        self.query_one(DataTable).focus()
 
     def refresh_texts(self) -> None:
         tr = self.tr
@@ -254,6 +255,8 @@ class ScheduleScreen(WsnegoScreen[None]):
 
 class OffersScreen(WsnegoScreen[None]):
     """The offers on one application of the logged-in customer."""
+
+    AUTO_FOCUS = "DataTable"
 
     STEP_KEY = "step.offers"
 
@@ -311,7 +314,6 @@ class OffersScreen(WsnegoScreen[None]):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one(DataTable).focus()
         self.after_paint(self.action_reload)  # once the screen has been painted
 
     def on_screen_resume(self) -> None:

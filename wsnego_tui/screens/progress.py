@@ -190,6 +190,8 @@ def heading_text(tr: Translator, view: ApplicationView) -> str:
 class ProgressScreen(WsnegoScreen[None]):
     """The progress of one application of the logged-in customer."""
 
+    AUTO_FOCUS = "#progress-timeline"
+
     STEP_KEY = "step.progress"
     POLL_SECONDS = 2.0
     """How often the screen looks for changes while it is shown."""
@@ -244,7 +246,6 @@ class ProgressScreen(WsnegoScreen[None]):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#progress-timeline").focus()
         self._show()
         self._poll_timer = self.set_interval(self.POLL_SECONDS, self._poll)
         self.after_paint(self.action_reload)  # once the screen has been painted

@@ -74,6 +74,8 @@ def refusal_text(tr: Translator, code: str, **values: object) -> str:
 class ProofsScreen(WsnegoScreen[None]):
     """The proof materials of one application of the logged-in customer."""
 
+    AUTO_FOCUS = "#proofs-tree"
+
     STEP_KEY = "proofs.step"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
@@ -164,7 +166,6 @@ class ProofsScreen(WsnegoScreen[None]):
     def on_mount(self) -> None:
         self.show_step()
         self._show_all()
-        self.query_one("#proofs-tree", ProofFileTree).focus()
         self.after_paint(self._load)  # once the screen has been painted
 
     def show_step(self) -> None:

@@ -92,6 +92,8 @@ def amount_error_text(tr: Translator, error: AmountError, limit: Decimal | None)
 class RepayScreen(WsnegoScreen[None]):
     """Pay an amount on one loan's plan in force, with the allocation shown first."""
 
+    AUTO_FOCUS = "OptionList"
+
     STEP_KEY = "step.repay"
 
     BINDINGS = [
@@ -173,7 +175,6 @@ class RepayScreen(WsnegoScreen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
         self._show()
         self.after_paint(self._load_options)  # once the screen has been painted
 
