@@ -346,3 +346,50 @@ def test_every_binding_of_these_steps_has_a_description_in_both_languages() -> N
             assert binding.id, binding  # type: ignore[union-attr]
             assert f"binding.{binding.id}" in MESSAGES["zh"]  # type: ignore[union-attr]
             assert f"binding.{binding.id}" in MESSAGES["en"]  # type: ignore[union-attr]
+
+
+def overdue_styles(screen: LoanDetailScreen) -> set[str]:
+    """The styles of the overdue rows' cells (their colour is the theme's error text)."""
+    table = screen.query_one("#detail-schedule", DataTable)
+    styles: set[str] = set()
+    for index in range(table.row_count):
+        cells = table.get_row_at(index)
+        if "逾期" in str(cells[-1]):
+            styles |= {str(span.style) for cell in cells for span in cell.spans}
+    return styles
+
+
+async def test_the_overdue_rows_take_the_new_theme_s_colour_when_the_theme_is_switched(
+    settings: Settings, clock: FixedClock
+) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_detail(pilot, "80000001", "111111")
+        dark = overdue_styles(screen)
+        assert dark and all(style.startswith("bold #") for style in dark)
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: overdue_styles(screen) != dark)
+        light = overdue_styles(screen)
+        assert light and all(style.startswith("bold #") for style in light)
+        assert app.get_css_variables()["text-error"] in next(iter(light))
+
+
+async def test_a_loan_detail_that_was_left_is_freed(settings: Settings, clock: FixedClock) -> None:
+    """Each visit builds a new detail screen; one that was left must not be kept alive (a watch
+    on the app's theme did keep every one of them, for as long as the app ran)."""
+    import gc
+
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_detail(pilot, "80000001", "111111")
+        for _ in range(4):
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, LoansScreen))
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, LoanDetailScreen) and app.screen.detail is not None)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoansScreen))
+        await settle(pilot)
+        gc.collect()
+        alive = [obj for obj in gc.get_objects() if isinstance(obj, LoanDetailScreen)]
+        assert len(alive) <= 1  # the last one may still sit in a message queue; never all five

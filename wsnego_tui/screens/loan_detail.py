@@ -203,8 +203,14 @@ class LoanDetailScreen(WsnegoScreen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "theme", lambda: self._fill_schedule(), init=False)
+        # The rows' colours come from the theme. A signal subscription, dropped at unmount: a
+        # watch on the app's `theme` would keep every loan detail ever opened alive (Textual
+        # forgets a closed watcher only when the theme next changes).
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill_schedule())
         self._show()
+
+    def on_unmount(self) -> None:
+        self.app.theme_changed_signal.unsubscribe(self)
 
     def on_screen_resume(self) -> None:
         """Shown first, or back on top after repaying or negotiating: read the loan again
