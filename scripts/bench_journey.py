@@ -15,9 +15,9 @@ What is measured, and how:
   terminal's input parser is the one thing not exercised). `--headless` uses Textual's
   headless driver instead (frames are composed but never written).
 * The journey is 80000001's first negotiation, by keys only: log in, My Loans, Enter on the
-  first loan, `n`, `1` (the kind, not timed) then Enter, the form typed key by key, Ctrl+N, the PDF picked in the tree,
-  `s` (submit), `o` (offers), Enter (agreement), last four + PIN + Enter, Enter (back to the
-  loan), `p`, Enter, `y` (pay), Esc, Esc, then `i` (inbox) and Esc.
+  first loan, `n`, `1` (the kind, not timed) then Enter, the form typed key by key, Ctrl+N, the
+  PDF picked in the tree, `s` (submit), `o` (offers), Enter (agreement), last four + PIN +
+  Enter, Enter (back to the loan), `p`, Enter, `y` (pay), Esc, Esc, then `i` (inbox) and Esc.
 * After each screen shows its data the script waits THINK_SECONDS (0.5 s) before the next key,
   as a person reads before pressing on; work a screen does in the background by then is done,
   as it would be for a person. (The app's full garbage collection waits for 1 s of quiet after
@@ -36,9 +36,9 @@ What is measured, and how:
   Textual cost for any screen change at that moment (it is not part of the pass/fail).
 * Memory after the journey, in the child: peak RSS (resource.getrusage ru_maxrss) and current
   RSS (VmRSS in /proc/self/status), at the end of the walk and again once the app has been
-  quiet long enough for its quiet-time garbage collection to run. The app runs its services (SQLAlchemy, SQLModel, the
-  calculator) in-process, so this is all one borrower session costs; Pilot's own share is
-  negligible. Target: at most 70 MB.
+  quiet long enough for its quiet-time garbage collection to run. The app runs its services
+  (SQLAlchemy, SQLModel, the calculator) in-process, so this is all one borrower session costs;
+  Pilot's own share is negligible. Target: at most 70 MB.
 * With --runs N, each transition's median and maximum over the N runs, and the memory's
   median and maximum, are printed. The script exits 1 when a median "painted" is over 100 ms
   or the median peak RSS is over 70 MB.

@@ -1,19 +1,19 @@
 """Step 5, the application form (填写申请): hardship, income and expenditure, the wished plan or
 the settlement sum, with a live preview of what such a plan would look like.
 
-The screen paints its frame (title, heading, status line, preview) first. A thread worker
-then calls `services.start_application`, which resumes the draft, and the fields are mounted
-holding every saved value (a refused application gets no fields, only the reason). Each
-field is checked as the borrower types and when the field is left, by the same rules the services apply (core.money.parse_amount and
-core.application_form.check_fields / check_for_submission); the message stands next to the
-field in the UI language. Valid changes are saved about a second after the last key press, in
-a thread worker, with the version the screen holds; a field in error is never saved (the
-database keeps its last valid value). When someone else changed the application meanwhile it
-is reloaded and the borrower is told. The preview is computed on the UI thread with the shared
-calculator (pure and cheap): for a plan the installment, term, end date, total interest,
-annualized rate and affordability (core.review.max_installment); for a settlement the quote
-(core.charges.settlement_quote). Ctrl+N saves and goes on to the proof materials (step 6);
-Escape saves and goes back.
+The screen paints its frame (title, heading, status line, preview) first. A thread worker then
+calls `services.start_application`, which resumes the draft, and the fields are mounted holding
+every saved value (a refused application gets no fields, only the reason). Each field is
+checked as the borrower types and when the field is left, by the same rules the services apply
+(core.money.parse_amount and core.application_form.check_fields / check_for_submission); the
+message stands next to the field in the UI language. Valid changes are saved about a second
+after the last key press, in a thread worker, with the version the screen holds; a field in
+error is never saved (the database keeps its last valid value). When someone else changed the
+application meanwhile it is reloaded and the borrower is told. The preview is computed on the
+UI thread with the shared calculator (pure and cheap): for a plan the installment, term, end
+date, total interest, annualized rate and affordability (core.review.max_installment); for a
+settlement the quote (core.charges.settlement_quote). Ctrl+N saves and goes on to the proof
+materials (step 6); Escape saves and goes back.
 
 A pasted text holding control or bidi characters is refused whole, next to the field.
 Never touches the database on the UI thread, never shows data as markup, never uses float.
