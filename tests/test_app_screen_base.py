@@ -1,19 +1,24 @@
 """What every screen of the app shares (screens/base.py, WsnegoApp.on_database_opened): a new
 screen is styled once and laid out once before its first paint, a resized terminal still
-lays it out again with its breakpoint classes, and the widgets' CSS is parsed before the
-log-in instead of inside the first visit of each step."""
+lays it out again with its breakpoint classes, the widgets' CSS is parsed before the log-in
+instead of inside the first visit of each step, and a screen that was left is freed."""
 
 from __future__ import annotations
+
+import gc
 
 from app_factory import SIZE, log_in, make_app, settle, wait_for_database, wait_until
 from textual.dom import DOMNode
 from textual.pilot import Pilot
+from textual.widgets import Header
 
+from wsnego_tui.app import drop_closed_watchers
 from wsnego_tui.config import Settings
 from wsnego_tui.core.clock import FixedClock
 from wsnego_tui.screens.application_form import ApplicationFormScreen
 from wsnego_tui.screens.base import breakpoint_classes
 from wsnego_tui.screens.loan_detail import LoanDetailScreen
+from wsnego_tui.screens.loans import LoansScreen
 from wsnego_tui.screens.negotiate import NegotiateScreen
 
 
@@ -105,3 +110,43 @@ async def test_the_widgets_css_is_parsed_before_the_log_in_and_not_again_on_the_
         screen = await walk_to_the_form(pilot)
         assert screen.query_one("#hardship-text")  # the form's TextArea and Selects are mounted
         assert parses == []
+
+
+class Watched:
+    """Stands in for a node other widgets watch: Textual keeps the watches in `__watchers`."""
+
+
+class Watcher:
+    def __init__(self, closing: bool) -> None:
+        self._closing = closing
+
+
+def test_only_the_watches_of_closed_widgets_are_dropped() -> None:
+    node = Watched()
+    live, closed = Watcher(False), Watcher(True)
+    setattr(node, "__watchers", {"title": [(closed, print), (live, print)], "theme": [(closed, len)]})
+    assert drop_closed_watchers(node) == 2
+    assert getattr(node, "__watchers") == {"title": [(live, print)], "theme": []}
+    assert drop_closed_watchers(node) == 0
+    assert drop_closed_watchers(Watched()) == 0  # nothing ever watched it
+
+
+async def test_the_headers_of_screens_that_were_left_are_freed(settings: Settings, clock: FixedClock) -> None:
+    """Every Header watches the app's title, which never changes: before the quiet-time
+    clean-up forgot those watches, each screen ever shown kept its Header alive."""
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        await log_in(pilot, "80000001", "111111")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoansScreen) and bool(app.screen.loans))
+        for _ in range(5):
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, LoanDetailScreen) and app.screen.detail is not None)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, LoansScreen))
+        await settle(pilot)
+        app._collect_garbage()  # what runs once the app has been quiet for a second
+        left = [obj for obj in gc.get_objects() if isinstance(obj, Header) and not obj.is_attached]
+        assert len(left) <= 1  # the last one may still sit in a message queue; never all five
+        watching = [node for node, _ in getattr(app, "__watchers")["title"]]
+        assert watching and all(node.is_attached for node in watching)

@@ -104,6 +104,24 @@ GARBAGE_QUIET_SECONDS = 1.0
 """A full collection runs this long after the last screen change (see collect_garbage_soon)."""
 
 
+def drop_closed_watchers(node: object) -> int:
+    """Forget the watches that widgets already removed hold on `node`'s reactive attributes;
+    returns how many. Textual keeps a watch (`DOMNode.watch`) until the watched attribute next
+    changes, and only then drops those of closed widgets: every Header watches the app's
+    `title` and `sub_title`, which this app never changes, so each screen ever shown kept its
+    Header (with its children and their rendered lines) alive for as long as the app ran. The
+    same test as Textual's own (the watching widget is closing)."""
+    watchers = getattr(node, "__watchers", None)
+    if not isinstance(watchers, dict):
+        return 0
+    dropped = 0
+    for entries in watchers.values():
+        kept = [entry for entry in entries if not getattr(entry[0], "_closing", False)]
+        dropped += len(entries) - len(kept)
+        entries[:] = kept
+    return dropped
+
+
 def import_ahead(modules: tuple[str, ...]) -> None:
     """Import the screens of the steps after the log-in (in the database worker, after the
     first paint, while the customer types): the first key of each step then does not wait for
@@ -382,8 +400,9 @@ class WsnegoApp(App[int]):
 
     def collect_garbage_soon(self) -> None:
         """A screen was shown or left: once the app has been quiet for GARBAGE_QUIET_SECONDS,
-        collect the cycles of the screens dropped (a few tens of ms while the customer reads,
-        instead of inside the next screen change)."""
+        forget the watches of the widgets removed (drop_closed_watchers) and collect the cycles
+        of the screens dropped (a few tens of ms while the customer reads, instead of inside
+        the next screen change)."""
         if self._garbage_timer is not None:
             self._garbage_timer.stop()
         self._garbage_timer = self.set_timer(GARBAGE_QUIET_SECONDS, self._collect_garbage)
@@ -394,6 +413,8 @@ class WsnegoApp(App[int]):
         from wsnego_tui.allocator import release_free_memory
 
         self._garbage_timer = None
+        for node in (self, *self.screen_stack):
+            drop_closed_watchers(node)
         gc.collect()
         release_free_memory()  # the pages of the screens just collected go back to the system
 
