@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -78,7 +79,8 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 async def one_session(
-    index: int, port: int, rounds: int, think: float, logged_in: asyncio.Barrier, measured: asyncio.Event
+    index: int, port: int, rounds: int, think: float, logged_in: asyncio.Barrier, measured: asyncio.Event,
+    walked: asyncio.Barrier, release: asyncio.Event,
 ) -> dict[str, object]:
     customer_no, pin = CUSTOMERS[index % len(CUSTOMERS)]
     start = time.monotonic()
@@ -123,6 +125,11 @@ async def one_session(
         detail = f"{type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})"
         return {"ok": False, "error": f"session {index}: {detail}"[:400], "latencies": latencies}
     finally:
+        # Every session stays connected until all have walked, so that the apps' CPU time
+        # can be read while they still run.
+        if measured.is_set():
+            await walked.wait()
+            await release.wait()
         conn.close()
 
 
@@ -153,8 +160,10 @@ async def run(sessions: int, rounds: int, think: float, prefork: bool) -> int:
             await asyncio.sleep(3.0)  # the fork server's imports, if any
             start_alone = await alone(server.port)
             logged_in = asyncio.Barrier(sessions + 1)
-            measured = asyncio.Event()
-            tasks = [asyncio.ensure_future(one_session(i, server.port, rounds, think, logged_in, measured)) for i in range(sessions)]
+            measured, release = asyncio.Event(), asyncio.Event()
+            walked = asyncio.Barrier(sessions + 1)
+            tasks = [asyncio.ensure_future(one_session(i, server.port, rounds, think, logged_in, measured, walked, release))
+                     for i in range(sessions)]
             try:
                 await asyncio.wait_for(logged_in.wait(), 180)
             except TimeoutError:
@@ -171,9 +180,18 @@ async def run(sessions: int, rounds: int, think: float, prefork: bool) -> int:
             fork_servers = [memory_kib(pid) for pid in server.fork_servers()]
             measured.set()
             walk_start, server_cpu_start = time.monotonic(), cpu_seconds(server.proc.pid)
-            results = await asyncio.gather(*tasks)
+            client_cpu_start = time.process_time()
+            children_cpu_start = {pid: cpu_seconds(pid) for pid in children}
+            children_cpu = 0.0
+            await walked.wait()
             walk_seconds = time.monotonic() - walk_start
             server_cpu = cpu_seconds(server.proc.pid) - server_cpu_start
+            client_cpu = time.process_time() - client_cpu_start
+            for pid, before in children_cpu_start.items():
+                with contextlib.suppress(OSError):  # a session that failed and ended early
+                    children_cpu += cpu_seconds(pid) - before
+            release.set()
+            results = await asyncio.gather(*tasks)
         finally:
             server.stop()
     failures = [r["error"] for r in results if not r["ok"]]
@@ -205,8 +223,10 @@ async def run(sessions: int, rounds: int, think: float, prefork: bool) -> int:
     for name in names:
         values = [v * 1000 for r in results if r["ok"] for v in r["by_key"].get(name, [])]  # type: ignore[union-attr]
         print(f"  {name:32} median {statistics.median(values):5.0f} ms, p95 {percentile(values, 0.95):5.0f} ms")
-    print(f"the SSH server process used {server_cpu:.2f} CPU-seconds during the {walk_seconds:.1f} s walk "
-          f"({100 * server_cpu / walk_seconds:.1f}% of one core for all sessions)")
+    print(f"CPU during the {walk_seconds:.1f} s walk: kiosk apps {children_cpu:.1f} s"
+          + (f" ({1000 * children_cpu / len(latencies):.0f} ms per key)" if latencies else "")
+          + f", SSH server {server_cpu:.2f} s, this load client (20 terminal emulators) {client_cpu:.1f} s; "
+          f"{100 * (children_cpu + server_cpu + client_cpu) / (walk_seconds * (os.cpu_count() or 1)):.0f}% of all cores")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for failure in failures:
         print(failure, file=sys.stderr)
