@@ -47,3 +47,26 @@ def verify_pin(pin: str, stored: str) -> bool:
 # Verified against when a customer number does not exist, so that a wrong number and a wrong PIN
 # take the same time.
 UNKNOWN_CUSTOMER_HASH = hash_pin("000000", salt=b"\x00" * 16)
+
+
+class PinCheck:
+    """A PIN checked ahead of the transaction that acts on the answer.
+
+    scrypt takes tens of milliseconds on purpose; run inside a write transaction it held the
+    database's write lock (SQLite) or the row's lock (PostgreSQL) all that time, so logins at
+    several kiosks queued behind each other. So the PIN is checked against the hash a plain read
+    found (`PinCheck(pin, hash)`), and the write transaction, which re-reads the row, asks
+    `matches(hash_now)`: the same answer when the hash has not changed since, a fresh check
+    against the new hash when it has (the PIN was changed, or the row appeared, meanwhile).
+    Pass UNKNOWN_CUSTOMER_HASH for a row that does not exist, so every answer costs the same."""
+
+    def __init__(self, pin: str, stored: str) -> None:
+        self._pin = pin
+        self._stored = stored
+        self._ok = is_well_formed_pin(pin) and verify_pin(pin, stored)
+
+    def matches(self, stored: str) -> bool:
+        if not hmac.compare_digest(stored, self._stored):
+            self._stored = stored
+            self._ok = is_well_formed_pin(self._pin) and verify_pin(self._pin, stored)
+        return self._ok

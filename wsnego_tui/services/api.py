@@ -19,7 +19,7 @@ from wsnego_tui.config import Settings
 from wsnego_tui.core.application_form import FormFields
 from wsnego_tui.core.clock import Clock, SystemClock, today
 from wsnego_tui.core.lifecycle import ApplicationKind
-from wsnego_tui.core.pins import UNKNOWN_CUSTOMER_HASH, is_well_formed_pin, verify_pin
+from wsnego_tui.core.pins import UNKNOWN_CUSTOMER_HASH, PinCheck
 from wsnego_tui.core.policy import DEFAULT_POLICY, Policy, load_policy
 from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.views import (
@@ -176,10 +176,12 @@ class Services:
         from wsnego_tui.store.models import Customer
 
         now = self.clock.now()
+        with self._read() as s:
+            stored = s.exec(select(Customer.pin_hash).where(Customer.customer_no == customer_no)).first()
+        check = PinCheck(pin, stored or UNKNOWN_CUSTOMER_HASH)  # no lock held meanwhile
         with self._write() as s:
             customer = s.exec(select(Customer).where(Customer.customer_no == customer_no)).first()
-            stored = customer.pin_hash if customer else UNKNOWN_CUSTOMER_HASH
-            pin_ok = is_well_formed_pin(pin) and verify_pin(pin, stored)
+            pin_ok = check.matches(customer.pin_hash if customer else UNKNOWN_CUSTOMER_HASH)
             subject = f"customer:{_digits(customer_no)}"
             if customer is None:
                 self._audit(s, "anonymous", "login.rejected", subject)
@@ -469,13 +471,15 @@ class Services:
 
         self.catch_up(customer_id)
         now, day = self.clock.now(), today(self.clock)
+        with self._read() as s:
+            check = PinCheck(pin, s.exec(select(Customer.pin_hash).where(Customer.id == customer_id)).one())
         with self._write() as s:
             customer = s.exec(select(Customer).where(Customer.id == customer_id).with_for_update()).one()
             if last4 != customer.customer_no[-4:]:
                 raise ServiceError("last4", "the last four digits of the customer number do not match")
             if customer.locked_until is not None and customer.locked_until > now:
                 raise ServiceError("locked", "too many wrong PINs; try again later")
-            if not (is_well_formed_pin(pin) and verify_pin(pin, customer.pin_hash)):
+            if not check.matches(customer.pin_hash):
                 customer.failed_logins += 1
                 if customer.failed_logins >= MAX_LOGIN_FAILURES:
                     customer.locked_until = now + LOCKOUT

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from wsnego_tui.core.application_form import FieldError
 from wsnego_tui.core.clock import today
 from wsnego_tui.core.lifecycle import ApplicationKind, ApplicationStatus
-from wsnego_tui.core.pins import UNKNOWN_CUSTOMER_HASH, is_well_formed_pin, verify_pin
+from wsnego_tui.core.pins import UNKNOWN_CUSTOMER_HASH, PinCheck
 from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.text import strip_unsafe
 from wsnego_tui.core.views import LoginOutcome, ProofView
@@ -87,9 +87,12 @@ class OfficerServices:
         from wsnego_tui.store.models import Officer
 
         now = self.svc.clock.now()
+        with self.svc._read() as s:
+            stored = s.exec(select(Officer.pin_hash).where(Officer.officer_no == officer_no)).first()
+        check = PinCheck(pin, stored or UNKNOWN_CUSTOMER_HASH)  # no lock held meanwhile
         with self.svc._write() as s:
             row = s.exec(select(Officer).where(Officer.officer_no == officer_no).with_for_update()).first()
-            pin_ok = is_well_formed_pin(pin) and verify_pin(pin, row.pin_hash if row else UNKNOWN_CUSTOMER_HASH)
+            pin_ok = check.matches(row.pin_hash if row else UNKNOWN_CUSTOMER_HASH)
             subject = "officer:" + "".join(ch for ch in officer_no if ch.isascii() and ch.isalnum())[:16]
             if row is None:
                 outcome, locked_until = LoginOutcome.REJECTED, None

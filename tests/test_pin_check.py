@@ -1,0 +1,120 @@
+"""A PIN is checked before the transaction that acts on the answer (core.pins.PinCheck), so a
+log-in or a confirmation never holds the database's write lock for scrypt's time, and the
+answer still follows the hash the transaction sees."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy.engine import make_url
+from sqlmodel import select
+
+from wsnego_tui.core import pins
+from wsnego_tui.core.pins import UNKNOWN_CUSTOMER_HASH, PinCheck, hash_pin
+from wsnego_tui.core.views import LoginOutcome
+from wsnego_tui.services import Services
+from wsnego_tui.services.officer import OfficerServices
+from wsnego_tui.store.engine import write_session
+from wsnego_tui.store.models import Customer
+
+ONE = hash_pin("111111", salt=b"\x01" * 16)
+TWO = hash_pin("222222", salt=b"\x02" * 16)
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The hashes scrypt was run against, in order."""
+    calls: list[str] = []
+    real = pins.verify_pin
+
+    def verify(pin: str, stored: str) -> bool:
+        calls.append(stored)
+        return real(pin, stored)
+
+    monkeypatch.setattr(pins, "verify_pin", verify)
+    return calls
+
+
+def test_the_answer_is_reused_while_the_hash_is_unchanged(counted: list[str]) -> None:
+    check = PinCheck("111111", ONE)
+    assert check.matches(ONE) is True
+    assert counted == [ONE]
+
+
+def test_a_hash_changed_meanwhile_is_checked_again(counted: list[str]) -> None:
+    check = PinCheck("222222", ONE)
+    assert check.matches(TWO) is True
+    assert PinCheck("111111", UNKNOWN_CUSTOMER_HASH).matches(ONE) is True  # the row appeared meanwhile
+    assert PinCheck("111111", ONE).matches(TWO) is False
+    assert counted == [ONE, TWO, UNKNOWN_CUSTOMER_HASH, ONE, ONE, TWO]
+
+
+def test_a_malformed_pin_never_matches_and_costs_no_scrypt(counted: list[str]) -> None:
+    for pin in ("11111", "1111111", "１１１１１１", "11111a", ""):
+        assert PinCheck(pin, ONE).matches(TWO) is False
+    assert counted == []
+
+
+def _write_lock_free(db_url: str) -> bool:
+    """Whether another process could start writing to the SQLite file now."""
+    connection = sqlite3.connect(make_url(db_url).database or "", timeout=0.2, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:  # database is locked
+        return False
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def lock_seen_by_scrypt(monkeypatch: pytest.MonkeyPatch, sqlite_demo_services: Services) -> list[bool]:
+    """For every scrypt run: whether the database's write lock was free meanwhile."""
+    seen: list[bool] = []
+    real = pins.verify_pin
+
+    def verify(pin: str, stored: str) -> bool:
+        seen.append(_write_lock_free(sqlite_demo_services.settings.db_url))
+        return real(pin, stored)
+
+    monkeypatch.setattr(pins, "verify_pin", verify)
+    return seen
+
+
+def test_a_customer_log_in_runs_scrypt_without_the_write_lock(sqlite_demo_services: Services, lock_seen_by_scrypt: list[bool]) -> None:
+    assert sqlite_demo_services.login("80000001", "000000").outcome == LoginOutcome.REJECTED
+    assert sqlite_demo_services.login("89999999", "000000").outcome == LoginOutcome.REJECTED
+    assert sqlite_demo_services.login("80000001", "111111").outcome == LoginOutcome.OK
+    assert lock_seen_by_scrypt == [True, True, True]
+
+
+def test_an_officer_log_in_runs_scrypt_without_the_write_lock(sqlite_demo_services: Services, lock_seen_by_scrypt: list[bool]) -> None:
+    officers = OfficerServices(sqlite_demo_services)
+    assert officers.login("O0002", "900002").outcome == LoginOutcome.OK
+    assert officers.login("O0002", "000000").outcome == LoginOutcome.REJECTED
+    assert lock_seen_by_scrypt == [True, True]
+
+
+def test_a_pin_changed_during_the_check_is_judged_by_the_new_one(
+    sqlite_demo_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another session changes the PIN while this log-in runs scrypt on the old hash: the
+    log-in is judged by the PIN in force when it writes its outcome."""
+    real = pins.verify_pin
+    changed: list[bool] = []
+
+    def verify(pin: str, stored: str) -> bool:
+        if not changed:
+            changed.append(True)
+            with write_session(sqlite_demo_services.engine) as s:
+                customer = s.exec(select(Customer).where(Customer.customer_no == "80000001")).one()
+                customer.pin_hash = hash_pin("654321")
+                s.add(customer)
+        return real(pin, stored)
+
+    monkeypatch.setattr(pins, "verify_pin", verify)
+    assert sqlite_demo_services.login("80000001", "654321").outcome == LoginOutcome.OK
+    assert sqlite_demo_services.login("80000001", "111111").outcome == LoginOutcome.REJECTED
+
