@@ -4,9 +4,12 @@ Starts the server on a free loopback port with a temp home holding the demo data
 sessions at once (asyncssh client, pty 100x30, a pyte screen each), logs every session in as
 a demo customer and walks a few screens: My Loans -> loan detail -> back, language switch
 and back, several rounds, with a random think time between one session's keys (`--think`,
-mean 1.5 s; `--think 0` makes every session press its keys at the same moment). For every key it measures key-to-screen latency: from sending the
-key until the client's screen shows the expected step. While all sessions are logged in it
+mean 1.5 s; `--think 0` makes every session press its keys at the same moment). For every
+key it measures key-to-screen latency: from sending the key until the client's screen shows
+the expected step. While all sessions are logged in, and again once all have walked, it
 reads each kiosk child's memory from /proc (RSS, and PSS, which shares libraries fairly).
+It also reports the CPU time the kiosk apps, the SSH server and this script (the clients'
+terminal emulators, which share the machine with the server) used during the walk.
 Before the N sessions it opens one session alone and times it from connect until the log-in
 screen shows (the start time of a session on an otherwise idle server).
 
@@ -187,9 +190,11 @@ async def run(sessions: int, rounds: int, think: float, prefork: bool) -> int:
             walk_seconds = time.monotonic() - walk_start
             server_cpu = cpu_seconds(server.proc.pid) - server_cpu_start
             client_cpu = time.process_time() - client_cpu_start
+            walked_memory = []
             for pid, before in children_cpu_start.items():
                 with contextlib.suppress(OSError):  # a session that failed and ended early
                     children_cpu += cpu_seconds(pid) - before
+                    walked_memory.append(memory_kib(pid))
             release.set()
             results = await asyncio.gather(*tasks)
         finally:
@@ -209,6 +214,11 @@ async def run(sessions: int, rounds: int, think: float, prefork: bool) -> int:
         print(f"memory per session: RSS median {statistics.median(rss):.1f} MB, max {max(rss):.1f} MB; "
               f"PSS median {statistics.median(pss):.1f} MB, max {max(pss):.1f} MB; "
               f"USS median {statistics.median(uss):.1f} MB, max {max(uss):.1f} MB")
+        if walked_memory:
+            rss_after = [m[0] / 1024 for m in walked_memory]
+            uss_after = [m[2] / 1024 for m in walked_memory]
+            print(f"memory per session after the walk: RSS median {statistics.median(rss_after):.1f} MB, "
+                  f"max {max(rss_after):.1f} MB; USS median {statistics.median(uss_after):.1f} MB, max {max(uss_after):.1f} MB")
         total = sum(pss) + sum(m[1] / 1024 for m in fork_servers)
         print(f"all kiosk processes together: PSS {total:.0f} MB"
               + (f" (the fork server's own: RSS {fork_servers[0][0] / 1024:.1f} MB, PSS {fork_servers[0][1] / 1024:.1f} MB)"
