@@ -7,8 +7,11 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
+from textual.app import App, ComposeResult
+from textual.content import Content
+from textual.widgets import Static
 
-from wsnego_tui.widgets.cells import money_cell, pad_cells, text_cell
+from wsnego_tui.widgets.cells import money_cell, pad_cells, show, text_cell
 from wsnego_tui.widgets.safe_text import UNSAFE_CODEPOINTS, safe_text
 
 
@@ -53,3 +56,30 @@ def test_table_cells_are_literal_text_and_money_is_right_aligned() -> None:
     amount = money_cell(Decimal("1234.5"))
     assert amount.plain == "¥1,234.50" and amount.justify == "right"
     assert money_cell(None).plain == "-"
+
+
+class OneStatic(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Static(Content("付清 ¥1,000.00"), id="line")
+
+
+async def test_showing_the_content_already_shown_lays_nothing_out_again() -> None:
+    """`show` skips the layout Static.update would do for the same text and styles."""
+    app = OneStatic()
+    async with app.run_test() as pilot:
+        line = app.query_one("#line", Static)
+        layouts: list[bool] = []
+        real_refresh = line.refresh
+
+        def refresh(*regions, **options):  # type: ignore[no-untyped-def]
+            layouts.append(bool(options.get("layout")))
+            return real_refresh(*regions, **options)
+
+        line.refresh = refresh  # type: ignore[method-assign]
+        assert show(line, Content("付清 ¥1,000.00")) is False
+        assert layouts == []
+        assert show(line, Content("付清 ¥1,000.01")) is True
+        assert show(line, Content.styled("付清 ¥1,000.01", "bold")) is True  # same text, other style
+        assert layouts == [True, True]
+        await pilot.pause()
+        assert line.content.plain == "付清 ¥1,000.01" and line.content.spans

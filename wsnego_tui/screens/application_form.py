@@ -61,6 +61,7 @@ from wsnego_tui.core.text import UNSAFE_CODEPOINTS
 from wsnego_tui.core.views import ApplicationView, CustomerView, LoanDetail, LoanSummary
 from wsnego_tui.i18n import Translator, enum_label, has_key
 from wsnego_tui.screens.base import WsnegoScreen
+from wsnego_tui.widgets.cells import show
 from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
 
@@ -942,7 +943,7 @@ class ApplicationFormScreen(WsnegoScreen[None]):
                 text = f"{counter}\n{text}" if text else counter
             elif name == "wish_monthly" and not text:
                 text = tr("appform.or_hint")
-            message.update(Content(text))
+            show(message, Content(text))
             message.set_class(problem is not None, "-error")
             self.query_one(f"#{widget_id}").set_class(problem is not None, "-invalid")
 
@@ -950,8 +951,8 @@ class ApplicationFormScreen(WsnegoScreen[None]):
         form = usable_form(self.reading.form, self.errors)
         disposable = form.disposable
         value = self.tr.money(disposable) if disposable is not None else "-"
-        self.query_one("#disposable", Static).update(Content(value))
-        self.query_one("#disposable-message", Static).update(Content(self.tr("appform.disposable_hint")))
+        show(self.query_one("#disposable", Static), Content(value))
+        show(self.query_one("#disposable-message", Static), Content(self.tr("appform.disposable_hint")))
 
     def _show_heading(self) -> None:
         tr = self.tr
@@ -966,7 +967,7 @@ class ApplicationFormScreen(WsnegoScreen[None]):
     def _show_status(self) -> None:
         key, values, error = self._status
         status = self.query_one("#appform-status", Static)
-        status.update(Content(self.tr.fill(key, **values)))
+        show(status, Content(self.tr.fill(key, **values)))
         status.set_class(error, "-error")
 
     def _show_saved(self) -> None:
@@ -991,7 +992,7 @@ class ApplicationFormScreen(WsnegoScreen[None]):
 
     def _show_preview(self) -> None:
         body = self.query_one("#appform-preview-body", Static)
-        body.update(Content("\n".join(self._preview_lines())))
+        show(body, Content("\n".join(self._preview_lines())))
 
     def _preview_lines(self) -> list[str]:
         tr = self.tr

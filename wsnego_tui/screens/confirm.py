@@ -48,7 +48,7 @@ from wsnego_tui.screens.offers import (
     offer_label,
     term_text,
 )
-from wsnego_tui.widgets.cells import money_cell, number_cell, text_cell
+from wsnego_tui.widgets.cells import money_cell, number_cell, show, text_cell
 from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
 
@@ -394,7 +394,7 @@ class ConfirmScreen(WsnegoScreen[None]):
     def _show_field_problems(self) -> None:
         for field, problem in self._field_problems.items():
             self.query_one(f"#confirm-{field}", Input).set_class(problem is not None, "-invalid")
-            self.query_one(f"#confirm-{field}-message", Static).update(Content(self.tr(problem) if problem else ""))
+            show(self.query_one(f"#confirm-{field}-message", Static), Content(self.tr(problem) if problem else ""))
 
     def _set_status(self, key: str | None, *, error: bool = False) -> None:
         self._status, self._status_error = key, error
@@ -402,7 +402,7 @@ class ConfirmScreen(WsnegoScreen[None]):
 
     def _show_status(self) -> None:
         status = self.query_one("#confirm-status", Static)
-        status.update(Content(self.tr(self._status) if self._status else ""))
+        show(status, Content(self.tr(self._status) if self._status else ""))
         status.set_class(self._status_error, "-error")
 
     def _show_done(self) -> None:

@@ -32,6 +32,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from wsnego_tui.screens.base import WsnegoScreen
+from wsnego_tui.widgets.cells import show
 
 log = logging.getLogger(__name__)
 
@@ -184,9 +185,7 @@ class PinLoginScreen(WsnegoScreen[None]):
     def _show_field_problems(self) -> None:
         for field, problem in self._field_problems.items():
             self.query_one(f"#{field}", Input).set_class(problem is not None, "-invalid")
-            self.query_one(f"#{field}-message", Static).update(
-                Content(self.tr(problem) if problem else "")
-            )
+            show(self.query_one(f"#{field}-message", Static), Content(self.tr(problem) if problem else ""))
 
     def _set_status(self, key: str | None, *, error: bool = False, **values: object) -> None:
         self._status = (key, values) if key else None
@@ -196,14 +195,14 @@ class PinLoginScreen(WsnegoScreen[None]):
     def _show_status(self) -> None:
         status = self.query_one("#login-status", Static)
         text = self.tr.fill(self._status[0], **self._status[1]) if self._status else ""
-        status.update(Content(text))
+        show(status, Content(text))
         status.set_class(self._status_is_error, "-error")
 
     def refresh_database_status(self) -> None:
         """Show what the app knows about the database (opening, failed, empty, ...)."""
         notice = self.app.database_notice
         widget = self.query_one("#database-status", Static)
-        widget.update(Content(self.tr.fill(notice.key, **notice.values) if notice else ""))
+        show(widget, Content(self.tr.fill(notice.key, **notice.values) if notice else ""))
         widget.set_class(bool(notice and notice.error), "-error")
         self.refresh_bindings()
 

@@ -50,7 +50,7 @@ from wsnego_tui.core.views import (
 )
 from wsnego_tui.i18n import Translator, enum_label
 from wsnego_tui.screens.base import WsnegoScreen
-from wsnego_tui.widgets.cells import money_cell, number_cell, pad_cells, text_cell
+from wsnego_tui.widgets.cells import money_cell, number_cell, pad_cells, show, text_cell
 from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
 
@@ -247,9 +247,9 @@ class RepayScreen(WsnegoScreen[None]):
         field_error = self.query_one("#repay-amount-error", Static)
         if self.highlighted_choice == CUSTOM:
             empty = not self.query_one("#repay-amount", Input).value.strip()
-            field_error.update(Content(error) if error and not empty else "")
+            show(field_error, Content(error if error and not empty else ""))
         else:
-            field_error.update("")
+            show(field_error, Content(""))
         self.preview = None
         self.preview_code = None
         if amount is not None:
@@ -296,7 +296,7 @@ class RepayScreen(WsnegoScreen[None]):
             text = tr("repay.error.zero")
         else:
             text = tr("repay.error.unavailable")
-        self.query_one("#repay-amount-error", Static).update(Content(text))
+        show(self.query_one("#repay-amount-error", Static), Content(text))
 
     @on(OptionList.OptionHighlighted, "#repay-choices")
     def _choice_highlighted(self, event: OptionList.OptionHighlighted) -> None:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.content import Content
+from textual.widgets import Static
 
 from wsnego_tui.i18n import format_money
 from wsnego_tui.widgets.safe_text import safe_text
@@ -23,6 +24,19 @@ from wsnego_tui.widgets.safe_text import safe_text
 def literal(text: str) -> Content:
     """Data as Content that is shown exactly as it reads, never as markup."""
     return Content(safe_text(text))
+
+
+def show(widget: Static, content: Content) -> bool:
+    """Put `content` into `widget` unless it shows exactly that already (the same text with the
+    same styles); whether it changed. `Static.update` lays the whole screen out again even for
+    the content already shown, and the forms re-check every field at each key: on the
+    application form (about sixty widgets) that was a full layout and repaint per key, and
+    another one on Ctrl+N just before the form is covered by the next screen."""
+    current = widget.content
+    if isinstance(current, Content) and current.plain == content.plain and current.spans == content.spans:
+        return False
+    widget.update(content)
+    return True
 
 
 def text_cell(text: str) -> Text:
