@@ -66,7 +66,7 @@ class PinCheck:
         self._ok = is_well_formed_pin(pin) and verify_pin(pin, stored)
 
     def matches(self, stored: str) -> bool:
-        if not hmac.compare_digest(stored, self._stored):
+        if stored != self._stored:  # both read from the database: nothing secret to time
             self._stored = stored
             self._ok = is_well_formed_pin(self._pin) and verify_pin(self._pin, stored)
         return self._ok

@@ -1,4 +1,5 @@
-"""Ready-made pieces of display for data: literal text, money and table cells.
+"""Ready-made pieces of display for data: literal text, money and table cells, and `show`,
+which puts new content into a line only when it differs.
 
 Everything from the data goes through `safe_text` and is wrapped as `Content` or rich `Text`
 so it is never parsed as markup (DESIGN.md section 5). Money is right-aligned ¥1,234.56.
