@@ -130,7 +130,7 @@ async def one_session(
     finally:
         # Every session stays connected until all have walked, so that the apps' CPU time
         # can be read while they still run.
-        if measured.is_set():
+        if measured.is_set() and not release.is_set():
             await walked.wait()
             await release.wait()
         conn.close()
@@ -171,6 +171,8 @@ async def run(sessions: int, rounds: int, think: float, prefork: bool) -> int:
                 await asyncio.wait_for(logged_in.wait(), 180)
             except TimeoutError:
                 print("not every session logged in within 180 s", file=sys.stderr)
+                release.set()  # nothing is measured: no session waits for the others
+                await logged_in.abort()  # the sessions still waiting for the rest end with an error
                 measured.set()
                 results = await asyncio.gather(*tasks)
                 for result in results:
@@ -235,7 +237,7 @@ async def run(sessions: int, rounds: int, think: float, prefork: bool) -> int:
         print(f"  {name:32} median {statistics.median(values):5.0f} ms, p95 {percentile(values, 0.95):5.0f} ms")
     print(f"CPU during the {walk_seconds:.1f} s walk: kiosk apps {children_cpu:.1f} s"
           + (f" ({1000 * children_cpu / len(latencies):.0f} ms per key)" if latencies else "")
-          + f", SSH server {server_cpu:.2f} s, this load client (20 terminal emulators) {client_cpu:.1f} s; "
+          + f", SSH server {server_cpu:.2f} s, this load client ({sessions} terminal emulators) {client_cpu:.1f} s; "
           f"{100 * (children_cpu + server_cpu + client_cpu) / (walk_seconds * (os.cpu_count() or 1)):.0f}% of all cores")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for failure in failures:
