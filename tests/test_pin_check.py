@@ -4,14 +4,19 @@ answer still follows the hash the transaction sees."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import select
+from test_review_flow import FIRST_FORM, _submit
 
 from wsnego_tui.core import pins
+from wsnego_tui.core.lifecycle import ApplicationKind as K
 from wsnego_tui.core.pins import UNKNOWN_CUSTOMER_HASH, PinCheck, hash_pin
+from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.views import LoginOutcome
 from wsnego_tui.services import Services
 from wsnego_tui.services.officer import OfficerServices
@@ -118,3 +123,27 @@ def test_a_pin_changed_during_the_check_is_judged_by_the_new_one(
     assert sqlite_demo_services.login("80000001", "654321").outcome == LoginOutcome.OK
     assert sqlite_demo_services.login("80000001", "111111").outcome == LoginOutcome.REJECTED
 
+
+
+def test_the_agreement_runs_scrypt_without_the_write_lock(
+    sqlite_demo_services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = sqlite_demo_services
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    svc.settings = dataclasses.replace(svc.settings, extra={"proof_folders": [str(inbox)]})
+    svc.inbox_dir = inbox  # type: ignore[attr-defined]
+    customer = svc.login("80000001", "111111").customer.id
+    application = _submit(svc, customer, svc.loans_of(customer)[0].loan_id, K.FIRST, FIRST_FORM, [ProofKind.HARDSHIP])
+    _, offers = svc.offers(customer, application.id)
+    seen: list[bool] = []
+    real = pins.verify_pin
+
+    def verify(pin: str, stored: str) -> bool:
+        seen.append(_write_lock_free(svc.settings.db_url))
+        return real(pin, stored)
+
+    monkeypatch.setattr(pins, "verify_pin", verify)
+    done = svc.accept_offer(customer, application.id, offers[0].id, pin="111111", last4="0001")
+    assert done.status == "plan_active"
+    assert seen == [True]
