@@ -124,9 +124,8 @@ def test_a_pin_changed_during_the_check_is_judged_by_the_new_one(
     assert sqlite_demo_services.login("80000001", "111111").outcome == LoginOutcome.REJECTED
 
 
-
 def test_the_agreement_runs_scrypt_without_the_write_lock(
-    sqlite_demo_services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_demo_services: Services, tmp_path: Path, lock_seen_by_scrypt: list[bool]
 ) -> None:
     svc = sqlite_demo_services
     inbox = tmp_path / "inbox"
@@ -136,14 +135,7 @@ def test_the_agreement_runs_scrypt_without_the_write_lock(
     customer = svc.login("80000001", "111111").customer.id
     application = _submit(svc, customer, svc.loans_of(customer)[0].loan_id, K.FIRST, FIRST_FORM, [ProofKind.HARDSHIP])
     _, offers = svc.offers(customer, application.id)
-    seen: list[bool] = []
-    real = pins.verify_pin
-
-    def verify(pin: str, stored: str) -> bool:
-        seen.append(_write_lock_free(svc.settings.db_url))
-        return real(pin, stored)
-
-    monkeypatch.setattr(pins, "verify_pin", verify)
+    lock_seen_by_scrypt.clear()  # the log-in's check above
     done = svc.accept_offer(customer, application.id, offers[0].id, pin="111111", last4="0001")
     assert done.status == "plan_active"
-    assert seen == [True]
+    assert lock_seen_by_scrypt == [True]
