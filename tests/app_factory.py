@@ -35,6 +35,7 @@ from wsnego_tui.core.clock import Clock
 from wsnego_tui.core.lifecycle import ApplicationKind
 from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.views import CustomerView
+from wsnego_tui.widgets.line_table import LineTable
 
 if TYPE_CHECKING:
     from wsnego_tui.services import Services
@@ -125,8 +126,8 @@ def text_of(widget: Widget) -> str:
     return visual.plain if hasattr(visual, "plain") else str(visual)
 
 
-def row_texts(table: DataTable[object]) -> list[list[str]]:
-    """Every row of a DataTable as the plain text of its cells."""
+def row_texts(table: DataTable[object] | LineTable) -> list[list[str]]:
+    """Every row of a DataTable (or a LineTable) as the plain text of its cells."""
     return [
         [cell.plain if hasattr(cell, "plain") else str(cell) for cell in table.get_row_at(index)]
         for index in range(table.row_count)

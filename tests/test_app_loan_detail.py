@@ -20,6 +20,7 @@ from wsnego_tui.screens.loan_detail import LoanDetailScreen, daily_rate_pct, fit
 from wsnego_tui.screens.loans import LoansScreen
 from wsnego_tui.screens.negotiate import NegotiateScreen
 from wsnego_tui.screens.repay import RepayScreen
+from wsnego_tui.widgets.line_table import LineTable
 
 
 async def open_detail(pilot, customer_no: str, pin: str, *keys: str) -> LoanDetailScreen:  # type: ignore[no-untyped-def]
@@ -114,7 +115,7 @@ async def test_every_schedule_row_says_its_status_in_words_and_overdue_rows_stan
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_detail(pilot, "80000001", "111111")
-        table = screen.query_one("#detail-schedule", DataTable)
+        table = screen.query_one("#detail-schedule", LineTable)
         statuses = [row[-1] for row in row_texts(table)]
         assert statuses == ["已还清"] * 5 + ["逾期", "逾期", "本期应还"] + ["未到期"] * 4
         assert screen.shown_schedule_columns[-1] == "status"
@@ -129,7 +130,7 @@ async def test_v_switches_to_the_original_plan_the_negotiation_replaced(settings
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_detail(pilot, "80000002", "222222")
-        table = screen.query_one("#detail-schedule", DataTable)
+        table = screen.query_one("#detail-schedule", LineTable)
         assert text_of(screen.query_one("#detail-plan")).startswith("还款计划 1/2：第1次协商计划（执行中）　等额本息　36期")
         assert table.row_count == 36
         assert footer_descriptions(app)["v"] == "切换计划"
@@ -262,7 +263,7 @@ async def test_the_language_key_re_renders_the_detail_in_english(settings: Setti
         await settle(pilot)
         assert text_of(screen.query_one("#detail-heading")) == "MYbank Loan (loan no. WS202603000001)   Status: Overdue"
         assert text_of(screen.query_one("#detail-terms")).startswith("Daily rate 0.04% (annual 14.4%)")
-        assert [row[-1] for row in row_texts(screen.query_one("#detail-schedule", DataTable))][5] == "OVERDUE"
+        assert [row[-1] for row in row_texts(screen.query_one("#detail-schedule", LineTable))][5] == "OVERDUE"
         assert footer_descriptions(app)["n"] == "Negotiate"
         assert "Step 3 Loan detail" in str(screen.sub_title)
 
@@ -322,7 +323,7 @@ async def test_at_80_by_24_columns_are_dropped_whole_never_cut(settings: Setting
     app = make_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_detail(pilot, "80000001", "111111")
-        table = screen.query_one("#detail-schedule", DataTable)
+        table = screen.query_one("#detail-schedule", LineTable)
         assert table.virtual_size.width <= table.scrollable_content_region.width
         assert {"period", "due_date", "payment", "penalty", "status"} <= set(screen.shown_schedule_columns)
 
@@ -350,7 +351,7 @@ def test_every_binding_of_these_steps_has_a_description_in_both_languages() -> N
 
 def overdue_styles(screen: LoanDetailScreen) -> set[str]:
     """The styles of the overdue rows' cells (their colour is the theme's error text)."""
-    table = screen.query_one("#detail-schedule", DataTable)
+    table = screen.query_one("#detail-schedule", LineTable)
     styles: set[str] = set()
     for index in range(table.row_count):
         cells = table.get_row_at(index)

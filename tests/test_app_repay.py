@@ -22,6 +22,7 @@ from wsnego_tui.core.views import LoanStatus
 from wsnego_tui.screens.loan_detail import LoanDetailScreen
 from wsnego_tui.screens.loans import LoansScreen
 from wsnego_tui.screens.repay import RepayScreen
+from wsnego_tui.widgets.line_table import LineTable
 
 
 async def open_repay(pilot, customer_no: str, pin: str) -> RepayScreen:  # type: ignore[no-untyped-def]
@@ -105,7 +106,7 @@ async def test_paying_the_next_installment_shows_the_allocation_then_a_receipt_a
         assert isinstance(detail, LoanDetailScreen)
         charges = text_of(detail.query_one("#detail-charges"))
         assert "逾期本金       ¥0.00" in charges and "逾期天数         0天" in charges
-        statuses = [row[-1] for row in row_texts(detail.query_one("#detail-schedule", DataTable))]
+        statuses = [row[-1] for row in row_texts(detail.query_one("#detail-schedule", LineTable))]
         assert statuses[:8] == ["已还清"] * 8
         await pilot.press("escape")
         await settle(pilot)

@@ -33,7 +33,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Header, Static
 
 from wsnego_tui.core.clock import CHINA_TZ
 from wsnego_tui.core.views import CustomerView, InstallmentStatus, InstallmentView, LoanDetail, LoanStatus, PlanView
@@ -41,6 +41,7 @@ from wsnego_tui.i18n import Translator, enum_label, has_key, stage_label
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import money_cell, number_cell, pad_cells, text_cell
 from wsnego_tui.widgets.footer import KeyFooter
+from wsnego_tui.widgets.line_table import LineColumn, LineTable
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ def row_style(status: InstallmentStatus, colours: dict[str, str]) -> str:
 class LoanDetailScreen(WsnegoScreen[None]):
     """One loan: its charges, its plans, its history and the actions open now."""
 
-    AUTO_FOCUS = "DataTable"
+    AUTO_FOCUS = "LineTable"
 
     STEP_KEY = "step.detail"
 
@@ -198,7 +199,7 @@ class LoanDetailScreen(WsnegoScreen[None]):
             yield Static("", id="detail-penalty-note", markup=False)
             yield Static("", id="detail-payoff-note", markup=False)
             yield Static("", id="detail-plan", markup=False)
-            yield DataTable(id="detail-schedule", cursor_type="row", zebra_stripes=True, cell_padding=self.CELL_PADDING)
+            yield LineTable(id="detail-schedule", cell_padding=self.CELL_PADDING)
             yield Static("", id="detail-history", markup=False)
         yield KeyFooter()
 
@@ -478,27 +479,28 @@ class LoanDetailScreen(WsnegoScreen[None]):
 
     def _fill_schedule(self) -> None:
         tr = self.tr
-        table = self.query_one("#detail-schedule", DataTable)
+        table = self.query_one("#detail-schedule", LineTable)
         plan = self._shown_plan()
         rows = list(plan.installments) if plan is not None else []
-        table.clear(columns=True)
         if plan is None:
             self.shown_schedule_columns = []
+            table.clear()
             return
         widths = []
         for column in SCHEDULE_COLUMNS:
             cells = max((column.cell(tr, row).cell_len for row in rows), default=0)
             widths.append(max(cell_len(tr(column.label_key)), cells))
-        region = table.scrollable_content_region
+        region = table.region
         available = region.width - (self.SCROLLBAR_ALLOWANCE if len(rows) + 1 > region.height else 0)
         padded = [width + 2 * self.CELL_PADDING for width in widths]
         shown = fit_columns(padded, [column.drop_rank for column in SCHEDULE_COLUMNS], available) if available > 0 else list(range(len(SCHEDULE_COLUMNS)))
         self.shown_schedule_columns = [SCHEDULE_COLUMNS[index].key for index in shown]
-        for index in shown:
-            column = SCHEDULE_COLUMNS[index]
-            justify = "right" if column.right_aligned else "left"
-            table.add_column(Text(tr(column.label_key), justify=justify, no_wrap=True, end=""), key=column.key, width=widths[index])
+        columns = [
+            LineColumn(tr(SCHEDULE_COLUMNS[index].label_key), widths[index], right=SCHEDULE_COLUMNS[index].right_aligned)
+            for index in shown
+        ]
         colours = self.app.get_css_variables()
+        cells_of_rows = []
         for row in rows:
             style = row_style(row.status, colours)
             cells = []
@@ -507,14 +509,13 @@ class LoanDetailScreen(WsnegoScreen[None]):
                 if style:
                     cell.stylize(style)
                 cells.append(cell)
-            table.add_row(*cells, key=str(row.period))
+            cells_of_rows.append(cells)
         # start at the row that matters now: the oldest overdue, else the one due
         focus_row = next(
             (i for i, row in enumerate(rows) if row.status in (InstallmentStatus.OVERDUE, InstallmentStatus.DUE, InstallmentStatus.PARTIAL)),
-            None,
+            0,
         )
-        if focus_row is not None:
-            table.move_cursor(row=focus_row, animate=False)
+        table.set_table(columns, cells_of_rows, cursor_row=focus_row)
 
     COMPACT_BELOW_LINES = 30
     """Below this height the screen drops its blank lines and the payoff note (tcss `-compact`),

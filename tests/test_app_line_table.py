@@ -1,0 +1,142 @@
+"""LineTable: the loan detail's schedule table. It must look like the DataTable it replaced,
+line up wide characters, keep its header while scrolling and follow the keys and the mouse."""
+
+from __future__ import annotations
+
+import pytest
+from rich.cells import cell_len
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widgets import DataTable
+
+from wsnego_tui.widgets.cells import money_cell, text_cell
+from wsnego_tui.widgets.line_table import LineColumn, LineTable
+
+COLUMNS = [LineColumn("期数", 4, right=True), LineColumn("还款日", 13), LineColumn("应还金额", 10, right=True)]
+
+
+def rows(count: int) -> list[list[Text]]:
+    table = []
+    for n in range(1, count + 1):
+        cells = [text_cell(str(n)), text_cell(f"2026年{n % 12 + 1}月1日"), money_cell(None if n == 3 else n * 1000)]
+        cells[0].justify = "right"
+        if n == 2:
+            for cell in cells:
+                cell.stylize("bold red")
+        table.append(cells)
+    return table
+
+
+class Tables(App[None]):
+    """A LineTable and a DataTable side by side, the same size, holding the same rows."""
+
+    CSS = "LineTable, DataTable { width: 40; height: 8; }"
+    AUTO_FOCUS = None
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
+    def compose(self) -> ComposeResult:
+        yield LineTable(id="lines")
+        yield DataTable(id="data", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.query_one(LineTable).set_table(COLUMNS, rows(self.count), cursor_row=1)
+        data = self.query_one(DataTable)
+        for column in COLUMNS:
+            data.add_column(Text(column.label, justify="right" if column.right else "left"), width=column.width)
+        for cells in rows(self.count):
+            data.add_row(*cells)
+        data.move_cursor(row=1, animate=False)
+
+
+def cells_of(strip: Strip) -> list[tuple[str, str | None, str | None, bool]]:
+    """One entry per terminal cell: the character and its colours and boldness."""
+    cells = []
+    for segment in strip:
+        style = segment.style
+        for char in segment.text:
+            cells.append((char, str(style.color) if style and style.color else None,
+                          str(style.bgcolor) if style and style.bgcolor else None, bool(style and style.bold)))
+            cells.extend([("", None, None, False)] * (cell_len(char) - 1))
+    return cells
+
+
+def screen_text(table: LineTable | DataTable[object]) -> list[str]:
+    return [strip.text for strip in table.render_lines(Region(0, 0, table.size.width, table.size.height))]
+
+
+@pytest.mark.parametrize("focused", [False, True])
+async def test_a_line_table_draws_the_same_cells_as_a_data_table(focused: bool) -> None:
+    app = Tables(5)
+    async with app.run_test(size=(90, 12)) as pilot:
+        lines, data = app.query_one(LineTable), app.query_one(DataTable)
+        if focused:
+            lines.focus()
+        await pilot.pause()
+        mine = [cells_of(strip) for strip in lines.render_lines(Region(0, 0, 40, 8))]
+        if focused:
+            data.focus()
+        await pilot.pause()
+        theirs = [cells_of(strip) for strip in data.render_lines(Region(0, 0, 40, 8))]
+        assert mine == theirs
+
+
+async def test_columns_line_up_in_terminal_cells_with_wide_characters_and_right_aligned_money() -> None:
+    app = Tables(4)
+    async with app.run_test(size=(90, 12)):
+        text = screen_text(app.query_one(LineTable))
+        assert text[0].startswith(" 期数  还款日           应还金额 ")
+        assert text[1].startswith("    1  2026年2月1日    ¥1,000.00 ")
+        assert text[3].startswith("    3  2026年4月1日            - ")
+        assert all(cell_len(line) == 40 for line in text)
+
+
+async def test_the_header_stays_while_the_keys_move_the_cursor_and_scroll() -> None:
+    app = Tables(30)
+    async with app.run_test(size=(90, 12)) as pilot:
+        table = app.query_one(LineTable)
+        table.focus()
+        await pilot.pause()
+        assert table.cursor_row == 1 and table.scroll_y == 0
+        await pilot.press("end")
+        assert table.cursor_row == 29
+        assert table.scroll_y == 30 + 1 - 8  # the last row at the bottom, under the header
+        text = screen_text(table)
+        assert text[0].startswith(" 期数") and text[-1].startswith("   30 ")
+        await pilot.press("home")
+        assert table.cursor_row == 0 and table.scroll_y == 0
+        await pilot.press("pagedown")
+        assert table.cursor_row == 7 and table.scroll_y == 1
+        await pilot.press("up", "up")
+        assert table.cursor_row == 5 and table.scroll_y == 1
+        await pilot.press("pageup", "up")
+        assert table.cursor_row == 0 and table.scroll_y == 0
+
+
+async def test_a_click_puts_the_cursor_on_the_row_and_the_header_is_not_a_row() -> None:
+    app = Tables(5)
+    async with app.run_test(size=(90, 12)) as pilot:
+        table = app.query_one(LineTable)
+        await pilot.click(LineTable, offset=(5, 3))
+        assert table.cursor_row == 2
+        await pilot.click(LineTable, offset=(5, 0))
+        assert table.cursor_row == 2
+
+
+async def test_cells_are_cut_to_their_column_and_markup_in_data_is_literal() -> None:
+    app = Tables(0)
+    async with app.run_test(size=(90, 12)) as pilot:
+        table = app.query_one(LineTable)
+        table.set_table([LineColumn("名称", 6)], [[text_cell("[b]网商贷网商贷[/b]")]])
+        await pilot.pause()
+        assert screen_text(table)[1].startswith(" [b]网  ")
+        assert table.get_row_at(0)[0].plain == "[b]网商贷网商贷[/b]"
+        with pytest.raises(ValueError):
+            table.set_table([LineColumn("名称", 6)], [[text_cell("a"), text_cell("b")]])
+        table.clear()
+        await pilot.pause()
+        assert table.row_count == 0 and screen_text(table)[1].strip() == ""

@@ -1,0 +1,245 @@
+"""`LineTable`: a read-only table of one-line rows, drawn line by line.
+
+It looks like Textual's DataTable with a row cursor and zebra stripes (the same component
+colours: header, cursor, even rows), and is driven the same way: arrow keys, Page Up/Down,
+Home/End and the mouse move the cursor; the wheel and the scroll bar scroll; the header stays.
+
+Why not DataTable: DataTable renders every cell through rich's console (a Padding inside a
+Styled, wrapped and cropped), keeps three caches of rendered cells, rows and lines, and lays
+itself out a second time on the idle after rows are added. On the loan detail, the costliest
+screen of the kiosk, that was about a third of the time from the data arriving to the screen
+being painted. Here a row is a handful of segments made from its cells' text: columns have fixed
+widths measured in terminal cells (wide characters count two), the cursor and the stripes are
+styles added to those segments, and nothing is cached beyond what Textual keeps of any widget's
+rendered lines.
+
+Cells are rich `Text` (see widgets/cells.py: data is never markup); their spans' styles are
+kept, and `justify="right"` right-aligns the cell. Cells never wrap: a cell wider than its
+column is cut to the column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+@dataclass(frozen=True)
+class LineColumn:
+    """A column: its heading, its width in terminal cells (padding not included) and whether
+    its cells and heading are right-aligned."""
+
+    label: str
+    width: int
+    right: bool = False
+
+
+class LineTable(ScrollView, can_focus=True):
+    """A read-only table with a fixed header line and a row cursor (see the module docstring)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "line-table--header",
+        "line-table--cursor",
+        "line-table--even-row",
+    }
+
+    DEFAULT_CSS = """
+    LineTable {
+        background: $surface;
+        color: $foreground;
+        height: auto;
+        max-height: 100%;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .line-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .line-table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        &:dark > .line-table--even-row {
+            background: $surface-darken-1 40%;
+        }
+        & > .line-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .line-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .line-table--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        & > .line-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Cursor up", show=False),
+        Binding("down", "cursor_down", "Cursor down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first_row", "First row", show=False),
+        Binding("end", "last_row", "Last row", show=False),
+    ]
+
+    def __init__(
+        self,
+        *,
+        cell_padding: int = 1,
+        zebra_stripes: bool = True,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.cell_padding = cell_padding
+        self.zebra_stripes = zebra_stripes
+        self.columns: tuple[LineColumn, ...] = ()
+        self._rows: list[tuple[Text, ...]] = []
+        self.cursor_row = 0
+
+    # The table's content ---------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self._rows)
+
+    def get_row_at(self, index: int) -> list[Text]:
+        """The cells of row `index` (0 is the first row under the header)."""
+        return list(self._rows[index])
+
+    def set_table(self, columns: Sequence[LineColumn], rows: Sequence[Sequence[Text]], cursor_row: int = 0) -> None:
+        """Show these columns and rows, with the cursor on `cursor_row` (scrolled into view).
+        Every row has one cell per column."""
+        if any(len(row) != len(columns) for row in rows):
+            raise ValueError("every row needs one cell per column")
+        self.columns = tuple(columns)
+        self._rows = [tuple(row) for row in rows]
+        self.virtual_size = Size(self._table_width(), len(self._rows) + 1)
+        self.cursor_row = 0
+        self.move_cursor(cursor_row)
+        self.refresh()
+
+    def clear(self) -> None:
+        self.set_table((), ())
+
+    def _table_width(self) -> int:
+        return sum(column.width + 2 * self.cell_padding for column in self.columns)
+
+    # The cursor ------------------------------------------------------------------------------
+
+    def move_cursor(self, row: int) -> None:
+        """Put the cursor on `row` (clamped to the rows there are) and scroll it into view."""
+        row = max(0, min(row, len(self._rows) - 1))
+        if row != self.cursor_row:
+            self.cursor_row = row
+            self.refresh()
+        self._scroll_to_cursor()
+
+    def _rows_in_view(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        if not self._rows or self.scrollable_content_region.height <= 1:
+            return
+        top = round(self.scroll_y)
+        in_view = self._rows_in_view()
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + in_view:
+            self.scroll_to(y=self.cursor_row - in_view + 1, animate=False, immediate=True)
+
+    def on_resize(self) -> None:
+        self._scroll_to_cursor()
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor_row - self._rows_in_view())
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor_row + self._rows_in_view())
+
+    def action_first_row(self) -> None:
+        self.move_cursor(0)
+
+    def action_last_row(self) -> None:
+        self.move_cursor(len(self._rows) - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return
+        row = round(self.scroll_y) + offset.y - 1
+        if row < len(self._rows):
+            self.move_cursor(row)
+
+    # Drawing ---------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        scroll_x, scroll_y = self.scroll_offset
+        if y == 0:
+            header = self.get_component_rich_style("line-table--header")
+            cells = [Text(column.label, justify="right" if column.right else "left") for column in self.columns]
+            segments = self._line(cells, header, Style())
+        else:
+            row = scroll_y + y - 1
+            if not 0 <= row < len(self._rows):
+                return Strip.blank(width, base)
+            style = base
+            if self.zebra_stripes and row % 2 == 0:
+                style = self.get_component_rich_style("line-table--even-row")
+            after = Style()
+            if row == self.cursor_row:
+                after = self.get_component_rich_style("line-table--cursor")
+            segments = self._line(list(self._rows[row]), style, after)
+        return Strip(segments).crop(scroll_x, scroll_x + width).adjust_cell_length(width, base).simplify()
+
+    def _line(self, cells: list[Text], style: Style, after: Style) -> list[Segment]:
+        """One line: each cell padded to its column under `style`, `after` laid over all of it
+        (the cursor's colours), the rest of the width filled in the same style."""
+        console = self.app.console
+        pad = Segment(" " * self.cell_padding, style + after)
+        segments: list[Segment] = []
+        for column, cell in zip(self.columns, cells):
+            text = cell.copy()
+            text.truncate(column.width)
+            gap = column.width - text.cell_len
+            segments.append(pad)
+            if gap and (column.right or cell.justify == "right"):
+                segments.append(Segment(" " * gap, style + after))
+                gap = 0
+            segments.extend(Segment(piece.text, style + piece.style + after if piece.style else style + after) for piece in text.render(console, end=""))
+            if gap:
+                segments.append(Segment(" " * gap, style + after))
+            segments.append(pad)
+        rest = max(0, self.size.width - self._table_width())
+        if rest:
+            segments.append(Segment(" " * rest, style + after))
+        return segments
