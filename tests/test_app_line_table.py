@@ -35,13 +35,14 @@ class Tables(App[None]):
     CSS = "LineTable, DataTable { width: 40; height: 8; }"
     AUTO_FOCUS = None
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, cursor: bool = True) -> None:
         super().__init__()
         self.count = count
+        self.cursor = cursor
 
     def compose(self) -> ComposeResult:
-        yield LineTable(id="lines")
-        yield DataTable(id="data", cursor_type="row", zebra_stripes=True)
+        yield LineTable(id="lines", show_cursor=self.cursor)
+        yield DataTable(id="data", cursor_type="row" if self.cursor else "none", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.query_one(LineTable).set_table(COLUMNS, rows(self.count), cursor_row=1)
@@ -69,9 +70,9 @@ def screen_text(table: LineTable | DataTable[object]) -> list[str]:
     return [strip.text for strip in table.render_lines(Region(0, 0, table.size.width, table.size.height))]
 
 
-@pytest.mark.parametrize("focused", [False, True])
-async def test_a_line_table_draws_the_same_cells_as_a_data_table(focused: bool) -> None:
-    app = Tables(5)
+@pytest.mark.parametrize(("focused", "cursor"), [(False, True), (True, True), (True, False)])
+async def test_a_line_table_draws_the_same_cells_as_a_data_table(focused: bool, cursor: bool) -> None:
+    app = Tables(5, cursor)
     async with app.run_test(size=(90, 12)) as pilot:
         lines, data = app.query_one(LineTable), app.query_one(DataTable)
         if focused:
@@ -115,6 +116,22 @@ async def test_the_header_stays_while_the_keys_move_the_cursor_and_scroll() -> N
         assert table.cursor_row == 5 and table.scroll_y == 1
         await pilot.press("pageup", "up")
         assert table.cursor_row == 0 and table.scroll_y == 0
+
+
+async def test_without_a_cursor_the_keys_scroll() -> None:
+    app = Tables(30, cursor=False)
+    async with app.run_test(size=(90, 12)) as pilot:
+        table = app.query_one(LineTable)
+        table.focus()
+        await pilot.press("down", "down")
+        assert table.scroll_y == 2
+        assert screen_text(table)[1].startswith("    3 ")
+        await pilot.press("end")
+        assert table.scroll_y == 30 + 1 - 8
+        await pilot.press("pageup")
+        assert table.scroll_y == 30 + 1 - 8 - 7
+        await pilot.press("home")
+        assert table.scroll_y == 0
 
 
 async def test_a_click_puts_the_cursor_on_the_row_and_the_header_is_not_a_row() -> None:

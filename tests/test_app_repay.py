@@ -14,7 +14,7 @@ from app_factory import SIZE, footer_descriptions, make_app, row_texts, settle, 
 from sqlmodel import select
 from test_app_loan_detail import open_detail
 from textual import events
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import Input, OptionList
 
 from wsnego_tui.config import Settings
 from wsnego_tui.core.clock import FixedClock
@@ -69,7 +69,7 @@ async def test_paying_the_next_installment_shows_the_allocation_then_a_receipt_a
         ]
         assert options.next_installment == Decimal("13725.67")
         preview = app.services.payment_preview(app.customer.id, screen.loan_id, options.next_installment)
-        rows = row_texts(screen.query_one("#repay-preview", DataTable))
+        rows = row_texts(screen.query_one("#repay-preview", LineTable))
         assert [row[0] for row in rows] == ["6", "7", "8", "合计"]
         assert rows[-1][2:] == ["¥229.36", "¥931.59", "¥12,564.72", "¥13,725.67"]
         assert (preview.to_penalty, preview.to_interest, preview.to_principal) == (
@@ -188,7 +188,7 @@ async def test_one_key_per_prepared_amount_a_new_one_when_the_amount_changes(set
         await pilot.press("enter")
         await settle(pilot)
         assert screen.prepared_amount == Decimal("200.00") and screen.idempotency_key not in (None, first_key)
-        rows = row_texts(screen.query_one("#repay-preview", DataTable))
+        rows = row_texts(screen.query_one("#repay-preview", LineTable))
         assert rows == [["6", "2026年9月28日", "¥151.46", "¥48.54", "¥0.00", "¥200.00"], ["合计", "", "¥151.46", "¥48.54", "¥0.00", "¥200.00"]]
         await pilot.press("y")
         await settle(pilot)

@@ -36,7 +36,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Header, Input, Label, OptionList, Static
+from textual.widgets import Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wsnego_tui.core.money import AmountError, parse_amount
@@ -52,6 +52,7 @@ from wsnego_tui.i18n import Translator, enum_label
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import money_cell, number_cell, pad_cells, show, text_cell
 from wsnego_tui.widgets.footer import KeyFooter
+from wsnego_tui.widgets.line_table import LineColumn, LineTable
 from wsnego_tui.widgets.safe_text import safe_text
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ class RepayScreen(WsnegoScreen[None]):
             with Vertical(id="repay-preview-box"):
                 yield Static("", id="repay-preview-title", markup=False)
                 yield Static("", id="repay-preview-note", markup=False)
-                yield DataTable(id="repay-preview", cursor_type="none", zebra_stripes=True)
+                yield LineTable(id="repay-preview", show_cursor=False)
             yield Static("", id="repay-receipt", markup=False)
             yield Static("", id="repay-prompt", markup=False)
         yield KeyFooter()
@@ -578,8 +579,7 @@ class RepayScreen(WsnegoScreen[None]):
 
     def _show_preview(self) -> None:
         tr = self.tr
-        table = self.query_one("#repay-preview", DataTable)
-        table.clear(columns=True)
+        table = self.query_one("#repay-preview", LineTable)
         labels = [
             ("period", "repay.col.period", True),
             ("due_date", "repay.col.due_date", False),
@@ -626,10 +626,8 @@ class RepayScreen(WsnegoScreen[None]):
             max([cell_len(tr(label_key))] + [row[index].cell_len for row in rows])
             for index, (_, label_key, _) in enumerate(labels)
         ]
-        for (key, label_key, right), width in zip(labels, widths):
-            table.add_column(Text(tr(label_key), justify="right" if right else "left", no_wrap=True, end=""), key=key, width=width)
-        for row in rows:
-            table.add_row(*row)
+        columns = [LineColumn(tr(label_key), width, right=right) for (_, label_key, right), width in zip(labels, widths)]
+        table.set_table(columns, rows)
 
     def _show_prompt(self) -> None:
         tr = self.tr

@@ -2,7 +2,8 @@
 
 It looks like Textual's DataTable with a row cursor and zebra stripes (the same component
 colours: header, cursor, even rows), and is driven the same way: arrow keys, Page Up/Down,
-Home/End and the mouse move the cursor; the wheel and the scroll bar scroll; the header stays.
+Home/End and the mouse move the cursor (or, in a table shown without a cursor, scroll it); the
+wheel and the scroll bar scroll; the header stays.
 
 Why not DataTable: DataTable renders every cell through rich's console (a Padding inside a
 Styled, wrapped and cropped), keeps three caches of rendered cells, rows and lines, and lays
@@ -29,6 +30,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.color import Color
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -107,6 +109,7 @@ class LineTable(ScrollView, can_focus=True):
         *,
         cell_padding: int = 1,
         zebra_stripes: bool = True,
+        show_cursor: bool = True,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -114,6 +117,7 @@ class LineTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.cell_padding = cell_padding
         self.zebra_stripes = zebra_stripes
+        self.show_cursor = show_cursor
         self.columns: tuple[LineColumn, ...] = ()
         self._rows: list[tuple[Text, ...]] = []
         self.cursor_row = 0
@@ -172,27 +176,34 @@ class LineTable(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._scroll_to_cursor()
 
+    def _step(self, rows: int) -> None:
+        """Move the cursor `rows` down (up when negative); without a cursor, scroll instead."""
+        if self.show_cursor:
+            self.move_cursor(self.cursor_row + rows)
+        else:
+            self.scroll_to(y=self.scroll_y + rows, animate=False, immediate=True)
+
     def action_cursor_up(self) -> None:
-        self.move_cursor(self.cursor_row - 1)
+        self._step(-1)
 
     def action_cursor_down(self) -> None:
-        self.move_cursor(self.cursor_row + 1)
+        self._step(1)
 
     def action_page_up(self) -> None:
-        self.move_cursor(self.cursor_row - self._rows_in_view())
+        self._step(-self._rows_in_view())
 
     def action_page_down(self) -> None:
-        self.move_cursor(self.cursor_row + self._rows_in_view())
+        self._step(self._rows_in_view())
 
     def action_first_row(self) -> None:
-        self.move_cursor(0)
+        self._step(-len(self._rows))
 
     def action_last_row(self) -> None:
-        self.move_cursor(len(self._rows) - 1)
+        self._step(len(self._rows))
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None or offset.y < 1:
+        if offset is None or offset.y < 1 or not self.show_cursor:
             return
         row = round(self.scroll_y) + offset.y - 1
         if row < len(self._rows):
@@ -216,7 +227,7 @@ class LineTable(ScrollView, can_focus=True):
             if self.zebra_stripes and row % 2 == 0:
                 style = self.get_component_rich_style("line-table--even-row")
             after = Style()
-            if row == self.cursor_row:
+            if row == self.cursor_row and self.show_cursor:
                 after = self.get_component_rich_style("line-table--cursor")
             segments = self._line(list(self._rows[row]), style, after)
         return Strip(segments).crop(scroll_x, scroll_x + width).adjust_cell_length(width, base).simplify()
@@ -241,5 +252,13 @@ class LineTable(ScrollView, can_focus=True):
             segments.append(pad)
         rest = max(0, self.size.width - self._table_width())
         if rest:
-            segments.append(Segment(" " * rest, style + after))
+            segments.append(Segment(" " * rest, style + after if self.show_cursor else self._faded(style)))
         return segments
+
+    def _faded(self, style: Style) -> Style:
+        """Beyond the last column of a table without a cursor: the row's colour, its background
+        a quarter of the way to the table's own (as DataTable draws it)."""
+        if style.bgcolor is None:
+            return Style.from_color(style.color)
+        background = Color.from_rich_color(style.bgcolor).blend(self.background_colors[1], factor=0.25)
+        return Style.from_color(style.color, background.rich_color)
