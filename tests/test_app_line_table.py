@@ -118,6 +118,23 @@ async def test_the_header_stays_while_the_keys_move_the_cursor_and_scroll() -> N
         assert table.cursor_row == 0 and table.scroll_y == 0
 
 
+async def test_a_shorter_table_set_while_scrolled_down_leaves_no_empty_lines_at_the_end() -> None:
+    app = Tables(30)
+    async with app.run_test(size=(90, 12)) as pilot:
+        table = app.query_one(LineTable)
+        table.focus()
+        await pilot.press("end")
+        assert table.scroll_y == 30 + 1 - 8
+        table.set_table(COLUMNS, rows(28), cursor_row=25)  # the cursor row is still in view
+        await pilot.pause()
+        assert table.scroll_y == 28 + 1 - 8 and table.cursor_row == 25
+        assert screen_text(table)[-1].startswith("   28 ")
+        table.set_table(COLUMNS, rows(5), cursor_row=4)
+        await pilot.pause()
+        assert table.scroll_y == 0 and table.cursor_row == 4
+        assert screen_text(table)[1].startswith("    1 ")
+
+
 async def test_without_a_cursor_the_keys_scroll() -> None:
     app = Tables(30, cursor=False)
     async with app.run_test(size=(90, 12)) as pilot:

@@ -29,6 +29,7 @@ from wsnego_tui.screens.confirm import ConfirmScreen, QuestionDialog
 from wsnego_tui.screens.offers import OffersScreen, ScheduleScreen
 from wsnego_tui.services import Services
 from wsnego_tui.widgets.chart import BarChart
+from wsnego_tui.widgets.line_table import LineTable
 
 
 async def test_every_offer_stands_beside_the_current_plan_with_its_figures(
@@ -122,8 +123,8 @@ async def test_s_opens_the_full_schedule_of_the_chosen_plan(
         schedule = app.screen
         assert isinstance(schedule, ScheduleScreen)
         assert text_of(schedule.query_one("#schedule-heading")) == "方案2 最低月供的完整还款计划"
-        table = schedule.query_one(DataTable)
-        assert [column.label.plain for column in table.columns.values()] == ["期数", "还款日", "还款额", "利息", "本金", "剩余本金"]
+        table = schedule.query_one(LineTable)
+        assert [column.label for column in table.columns] == ["期数", "还款日", "还款额", "利息", "本金", "剩余本金"]
         rows = row_texts(table)
         assert len(rows) == lowest.months == 60
         first = lowest.rows[0]
@@ -148,7 +149,7 @@ async def test_s_opens_the_full_schedule_of_the_chosen_plan(
         await pilot.press("s")
         await settle(pilot)
         assert isinstance(app.screen, ScheduleScreen)
-        assert len(row_texts(app.screen.query_one(DataTable))) == len(current.rows)
+        assert len(row_texts(app.screen.query_one(LineTable))) == len(current.rows)
         assert text_of(app.screen.query_one("#schedule-heading")) == "当前计划尚未还清的部分（利息含罚息）"
 
 

@@ -42,6 +42,7 @@ from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import money_cell, number_cell, text_cell
 from wsnego_tui.widgets.chart import BarChart, ChartSeries
 from wsnego_tui.widgets.footer import KeyFooter
+from wsnego_tui.widgets.line_table import LineTable, fitted_columns
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ def _bank_date(instant: dt.datetime) -> dt.date:
 class ScheduleScreen(WsnegoScreen[None]):
     """The full schedule of one offer, or what is still owed on the current plan (offer None)."""
 
-    AUTO_FOCUS = "DataTable"
+    AUTO_FOCUS = "LineTable"
 
     STEP_KEY = "step.offers"
 
@@ -210,7 +211,7 @@ class ScheduleScreen(WsnegoScreen[None]):
         with Vertical(id="schedule-panel"):
             yield Static("", id="schedule-heading", classes="heading", markup=False)
             yield Static("", id="schedule-summary", markup=False)
-            yield DataTable(id="schedule-table", cursor_type="row", zebra_stripes=True)
+            yield LineTable(id="schedule-table")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -229,10 +230,6 @@ class ScheduleScreen(WsnegoScreen[None]):
         self.query_one("#schedule-summary", Static).update(
             Content(tr.fill("offers.schedule.summary", count=len(self.rows), total=total, interest=interest))
         )
-        headers = [
-            (key, Text(tr(f"offers.schedule.col.{key}"), justify="left" if key == "due_date" else "right", end=""))
-            for key in self.COLUMNS
-        ]
         rows = [
             (
                 number_cell(str(row.period)),
@@ -244,7 +241,8 @@ class ScheduleScreen(WsnegoScreen[None]):
             )
             for row in self.rows
         ]
-        fill_table(self.query_one(DataTable), headers, rows, row_keys=[str(row.period) for row in self.rows])
+        headings = [(tr(f"offers.schedule.col.{key}"), key != "due_date") for key in self.COLUMNS]
+        self.query_one(LineTable).set_table(fitted_columns(headings, rows), rows)
 
     def action_close(self) -> None:
         self.app.pop_screen()

@@ -52,7 +52,7 @@ from wsnego_tui.i18n import Translator, enum_label
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import money_cell, number_cell, pad_cells, show, text_cell
 from wsnego_tui.widgets.footer import KeyFooter
-from wsnego_tui.widgets.line_table import LineColumn, LineTable
+from wsnego_tui.widgets.line_table import LineTable, fitted_columns
 from wsnego_tui.widgets.safe_text import safe_text
 
 log = logging.getLogger(__name__)
@@ -622,12 +622,7 @@ class RepayScreen(WsnegoScreen[None]):
             for cell in total:
                 cell.stylize("bold")
             rows.append(total)
-        widths = [
-            max([cell_len(tr(label_key))] + [row[index].cell_len for row in rows])
-            for index, (_, label_key, _) in enumerate(labels)
-        ]
-        columns = [LineColumn(tr(label_key), width, right=right) for (_, label_key, right), width in zip(labels, widths)]
-        table.set_table(columns, rows)
+        table.set_table(fitted_columns([(tr(label_key), right) for _, label_key, right in labels], rows), rows)
 
     def _show_prompt(self) -> None:
         tr = self.tr

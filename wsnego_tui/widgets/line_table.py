@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -44,6 +45,15 @@ class LineColumn:
     label: str
     width: int
     right: bool = False
+
+
+def fitted_columns(headings: Sequence[tuple[str, bool]], rows: Sequence[Sequence[Text]]) -> list[LineColumn]:
+    """Columns as wide as their widest heading or cell: `headings` holds each column's label
+    and whether it is right-aligned."""
+    return [
+        LineColumn(label, max([cell_len(label)] + [row[index].cell_len for row in rows]), right=right)
+        for index, (label, right) in enumerate(headings)
+    ]
 
 
 class LineTable(ScrollView, can_focus=True):
