@@ -19,7 +19,7 @@ from app_factory import (
     type_into,
 )
 from sqlmodel import func, select
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from wsnego_tui.config import Settings
 from wsnego_tui.core.clock import FixedClock
@@ -31,6 +31,7 @@ from wsnego_tui.screens.loans import LoansScreen
 from wsnego_tui.services import Services
 from wsnego_tui.store.engine import read_session
 from wsnego_tui.store.models import AuditEntry
+from wsnego_tui.widgets.line_table import LineTable
 
 
 def message(screen: ConfirmScreen, field: str) -> str:
@@ -70,7 +71,7 @@ async def test_the_agreement_names_the_borrower_and_the_offers_figures_beside_th
             "连续2期未按时还款，或任一期逾期超过30天",
         ):
             assert part in agreement
-        compare = row_texts(screen.query_one("#confirm-compare", DataTable))
+        compare = row_texts(screen.query_one("#confirm-compare", LineTable))
         assert compare == [
             ["月供", format_money(current.installment), "¥720.81"],
             ["期数", f"{current.remaining_months}期", "60期"],
@@ -240,7 +241,7 @@ async def test_a_settlement_confirmed_shows_the_amount_and_the_pay_by_date(
         assert agreement.startswith("协商一次性还款协议")
         assert f"结清金额{format_money(offer.total_payment)}，其中本金{format_money(offer.principal)}（本金不打折）" in agreement
         assert "乙方应在确认本协议后7天内一次性付清结清金额" in agreement
-        compare = dict((row[0], row[1:]) for row in row_texts(screen.query_one("#confirm-compare", DataTable)))
+        compare = dict((row[0], row[1:]) for row in row_texts(screen.query_one("#confirm-compare", LineTable)))
         assert compare["期数"][1] == "一次付清" and compare["结束日期"][1] == "2026年12月5日"
         await confirm_with(pilot, "0004", "444444")
         assert text_of(screen.query_one("#confirm-done")).startswith(

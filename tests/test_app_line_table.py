@@ -35,14 +35,15 @@ class Tables(App[None]):
     CSS = "LineTable, DataTable { width: 40; height: 8; }"
     AUTO_FOCUS = None
 
-    def __init__(self, count: int, cursor: bool = True) -> None:
+    def __init__(self, count: int, cursor: bool = True, zebra: bool = True) -> None:
         super().__init__()
         self.count = count
         self.cursor = cursor
+        self.zebra = zebra
 
     def compose(self) -> ComposeResult:
-        yield LineTable(id="lines", show_cursor=self.cursor)
-        yield DataTable(id="data", cursor_type="row" if self.cursor else "none", zebra_stripes=True)
+        yield LineTable(id="lines", show_cursor=self.cursor, zebra_stripes=self.zebra)
+        yield DataTable(id="data", cursor_type="row" if self.cursor else "none", zebra_stripes=self.zebra)
 
     def on_mount(self) -> None:
         self.query_one(LineTable).set_table(COLUMNS, rows(self.count), cursor_row=1)
@@ -70,9 +71,11 @@ def screen_text(table: LineTable | DataTable[object]) -> list[str]:
     return [strip.text for strip in table.render_lines(Region(0, 0, table.size.width, table.size.height))]
 
 
-@pytest.mark.parametrize(("focused", "cursor"), [(False, True), (True, True), (True, False)])
-async def test_a_line_table_draws_the_same_cells_as_a_data_table(focused: bool, cursor: bool) -> None:
-    app = Tables(5, cursor)
+@pytest.mark.parametrize(
+    ("focused", "cursor", "zebra"), [(False, True, True), (True, True, True), (True, False, True), (False, False, False)]
+)
+async def test_a_line_table_draws_the_same_cells_as_a_data_table(focused: bool, cursor: bool, zebra: bool) -> None:
+    app = Tables(5, cursor, zebra)
     async with app.run_test(size=(90, 12)) as pilot:
         lines, data = app.query_one(LineTable), app.query_one(DataTable)
         if focused:

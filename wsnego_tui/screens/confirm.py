@@ -34,14 +34,13 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, DataTable, Header, Input, Label, Static
+from textual.widgets import Button, Header, Input, Label, Static
 
 from wsnego_tui.core.clock import today
 from wsnego_tui.i18n import Translator, enum_label
 from wsnego_tui.screens.base import WsnegoModal, WsnegoScreen
 from wsnego_tui.screens.login import normalize_digits
 from wsnego_tui.screens.offers import (
-    fill_table,
     format_rate,
     grace_kind_text,
     is_settlement,
@@ -50,6 +49,7 @@ from wsnego_tui.screens.offers import (
 )
 from wsnego_tui.widgets.cells import money_cell, number_cell, show, text_cell
 from wsnego_tui.widgets.footer import KeyFooter
+from wsnego_tui.widgets.line_table import LineTable, fitted_columns
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -289,7 +289,7 @@ class ConfirmScreen(WsnegoScreen[None]):
                     yield Static(tr("confirm.loading"), id="confirm-agreement-text", markup=False)
                 with Vertical(id="confirm-side"):
                     yield Static(tr("confirm.compare.heading"), id="confirm-compare-heading", markup=False)
-                    yield DataTable(id="confirm-compare", cursor_type="none", show_cursor=False)
+                    yield LineTable(id="confirm-compare", show_cursor=False, zebra_stripes=False)
                     with Grid(id="confirm-form"):
                         yield Label(tr("confirm.last4"), id="confirm-last4-label", classes="field-label", markup=False)
                         last4 = Input(
@@ -377,15 +377,9 @@ class ConfirmScreen(WsnegoScreen[None]):
             assert self.application is not None and self.offer is not None and self.current is not None
             text.update(Content(agreement_text(tr, self.customer, self.application, self.offer, policy)))
             rows = comparison_rows(tr, self.current, self.offer, today(self.app.clock), policy)
-            fill_table(
-                self.query_one("#confirm-compare", DataTable),
-                [
-                    ("item", Text(tr("confirm.compare.item"), end="")),
-                    ("old", Text(tr("confirm.compare.old"), justify="right", end="")),
-                    ("new", Text(tr("confirm.compare.new"), justify="right", end="")),
-                ],
-                [(text_cell(label), old, new) for label, old, new in rows],
-            )
+            cells = [(text_cell(label), old, new) for label, old, new in rows]
+            headings = [(tr("confirm.compare.item"), False), (tr("confirm.compare.old"), True), (tr("confirm.compare.new"), True)]
+            self.query_one("#confirm-compare", LineTable).set_table(fitted_columns(headings, cells), cells)
         self._show_field_problems()
         self._show_status()
         self._show_done()
