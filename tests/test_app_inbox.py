@@ -17,7 +17,6 @@ from app_factory import (
     settle,
     text_of,
 )
-from textual.widgets import DataTable
 
 from wsnego_tui.config import Settings
 from wsnego_tui.core.clock import CHINA_TZ, FixedClock
@@ -26,6 +25,7 @@ from wsnego_tui.i18n import Translator
 from wsnego_tui.screens.inbox import InboxScreen, notification_text, notification_title
 from wsnego_tui.screens.progress import ProgressScreen
 from wsnego_tui.services import Services
+from wsnego_tui.widgets.line_table import LineTable
 
 
 async def test_the_offer_ready_message_appears_after_the_review_unread_and_phrased(
@@ -37,7 +37,7 @@ async def test_the_offer_ready_message_appears_after_the_review_unread_and_phras
         screen = await open_screen(pilot, "80000001", "111111", InboxScreen)
         # 张伟's first loan also has an installment due today: its reminder came at the same time.
         assert text_of(screen.query_one("#inbox-summary")) == "共2条消息，2条未读"
-        assert sorted(row_texts(screen.query_one(DataTable))) == [
+        assert sorted(row_texts(screen.query_one(LineTable))) == [
             ["未读", "2026年11月28日 09:30", "协商方案已给出"],
             ["未读", "2026年11月28日 09:30", "还款即将到期"],
         ]
@@ -49,7 +49,7 @@ async def test_the_offer_ready_message_appears_after_the_review_unread_and_phras
         assert footer_descriptions(app)["enter"] == "查看"
         await pilot.press("f2")
         await settle(pilot)
-        assert row_texts(screen.query_one(DataTable))[offer_row] == ["New", "28 Nov 2026 09:30", "Offers ready"]
+        assert row_texts(screen.query_one(LineTable))[offer_row] == ["New", "28 Nov 2026 09:30", "Offers ready"]
         assert text_of(screen.query_one("#inbox-detail")).startswith(
             "The bank made 4 offer(s) on your application. See and answer them in the review progress by 5 Dec 2026."
         )
@@ -72,7 +72,7 @@ async def test_enter_marks_the_message_read_and_opens_the_applications_progress(
         await settle(pilot)
         assert app.screen is screen
         assert text_of(screen.query_one("#inbox-summary")) == "共2条消息，1条未读"
-        assert {row[2]: row[0] for row in row_texts(screen.query_one(DataTable))} == {
+        assert {row[2]: row[0] for row in row_texts(screen.query_one(LineTable))} == {
             "协商方案已给出": "已读", "还款即将到期": "未读",
         }
 
@@ -87,7 +87,7 @@ async def test_a_reminder_of_an_installment_due_soon_leads_to_paying_it(
     app = make_app(settings, clock, services=sqlite_demo_services)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, "80000002", "222222", InboxScreen)
-        assert row_texts(screen.query_one(DataTable)) == [["未读", "2026年11月28日 09:30", "还款即将到期"]]
+        assert row_texts(screen.query_one(LineTable)) == [["未读", "2026年11月28日 09:30", "还款即将到期"]]
         assert text_of(screen.query_one("#inbox-detail")) == (
             "您有一期还款即将到期：2026年12月1日应还 ¥2,207.25。\n按回车标为已读，并前往还款。"
         )
@@ -110,7 +110,7 @@ async def test_messages_come_newest_first(
     app = make_app(settings, clock, services=sqlite_demo_services)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, "80000001", "111111", InboxScreen)
-        rows = row_texts(screen.query_one(DataTable))
+        rows = row_texts(screen.query_one(LineTable))
         assert rows[0] == ["未读", "2026年11月28日 11:30", "新还款计划已生效"]
         assert sorted(rows[1:]) == [  # both at 09:30: the offers, and the reminder of today's installment
             ["未读", "2026年11月28日 09:30", "协商方案已给出"],
@@ -131,7 +131,7 @@ async def test_an_empty_inbox_says_so_and_offers_nothing_to_open(
 
 async def highlight(pilot, screen: InboxScreen, title: str) -> int:  # type: ignore[no-untyped-def]
     """Move the cursor to the message titled `title`; its row index."""
-    table = screen.query_one(DataTable)
+    table = screen.query_one(LineTable)
     row = [r[2] for r in row_texts(table)].index(title)
     table.move_cursor(row=row)
     await settle(pilot)

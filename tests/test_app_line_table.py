@@ -25,6 +25,8 @@ def rows(count: int) -> list[list[Text]]:
         if n == 2:
             for cell in cells:
                 cell.stylize("bold red")
+        if n == 4:  # a style of the whole text, not a span (the inbox's unread messages)
+            cells[1] = Text(f"2026年{n}月1日", style="bold", no_wrap=True, end="")
         table.append(cells)
     return table
 

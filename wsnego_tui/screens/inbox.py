@@ -26,13 +26,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Header, Static
 
 from wsnego_tui.i18n import Translator, has_key
 from wsnego_tui.screens.base import WsnegoScreen
-from wsnego_tui.screens.offers import fill_table
 from wsnego_tui.screens.progress import proof_names, rule_text
 from wsnego_tui.widgets.footer import KeyFooter
+from wsnego_tui.widgets.line_table import LineTable, fitted_columns
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def _opens_repay(note: NotificationView) -> bool:
 class InboxScreen(WsnegoScreen[None]):
     """The logged-in customer's messages."""
 
-    AUTO_FOCUS = "DataTable"
+    AUTO_FOCUS = "LineTable"
 
     STEP_KEY = "step.inbox"
 
@@ -135,12 +135,13 @@ class InboxScreen(WsnegoScreen[None]):
         self.notes: list[NotificationView] | None = None
         self.reading = False  # a read is under way (Textual's own `loading` would cover the screen)
         self.failed = False
+        self.shown_ids: list[int] = []  # the notes in the table, row by row
 
     def compose(self) -> ComposeResult:
         yield Header(icon="¥")
         with Vertical(id="inbox-panel"):
             yield Static(self.tr("inbox.loading"), id="inbox-summary", markup=False)
-            yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
+            yield LineTable(id="inbox-table")
             yield Static("", id="inbox-detail", markup=False)
         yield KeyFooter()
 
@@ -182,11 +183,11 @@ class InboxScreen(WsnegoScreen[None]):
 
     @property
     def selected(self) -> NotificationView | None:
-        table = self.query_one(DataTable)
-        if not self.notes or table.row_count == 0:
+        table = self.query_one(LineTable)
+        if not self.notes or not self.shown_ids:
             return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return next((note for note in self.notes if str(note.id) == row_key.value), None)
+        shown = self.shown_ids[table.cursor_row]
+        return next((note for note in self.notes if note.id == shown), None)
 
     def refresh_texts(self) -> None:
         self._fill()
@@ -195,10 +196,11 @@ class InboxScreen(WsnegoScreen[None]):
         tr = self.tr
         summary = self.query_one("#inbox-summary", Static)
         summary.set_class(self.failed, "-error")
-        table = self.query_one(DataTable)
+        table = self.query_one(LineTable)
         keep = self.selected.id if self.selected else None
         if not self.notes:
-            table.clear(columns=True)
+            self.shown_ids = []
+            table.clear()
         if self.notes is None:
             summary.update(Content(tr("inbox.failed" if self.failed else "inbox.loading")))
         elif not self.notes:
@@ -207,9 +209,6 @@ class InboxScreen(WsnegoScreen[None]):
             unread = sum(1 for note in self.notes if not note.read)
             text = tr("inbox.summary", count=len(self.notes), unread=unread)
             summary.update(Content(text if not self.failed else f"{text}   {tr('inbox.failed')}"))
-            headers = [
-                (key, Text(tr(f"inbox.col.{key}"), end="")) for key in ("state", "time", "title")
-            ]
             rows = []
             for note in self.notes:
                 style = "" if note.read else "bold"
@@ -220,13 +219,14 @@ class InboxScreen(WsnegoScreen[None]):
                         Text(notification_title(tr, note), style=style, no_wrap=True, end=""),
                     )
                 )
-            fill_table(table, headers, rows, row_keys=[str(note.id) for note in self.notes])
-            if keep is not None and str(keep) in {str(k.value) for k in table.rows}:
-                table.move_cursor(row=table.get_row_index(str(keep)), animate=False)
+            headings = [(tr(f"inbox.col.{key}"), False) for key in ("state", "time", "title")]
+            self.shown_ids = [note.id for note in self.notes]
+            cursor = self.shown_ids.index(keep) if keep in self.shown_ids else 0
+            table.set_table(fitted_columns(headings, rows), rows, cursor_row=cursor)
         self._show_detail()
         self.refresh_bindings()
 
-    @on(DataTable.RowHighlighted)
+    @on(LineTable.CursorMoved)
     def _show_detail(self) -> None:
         tr = self.tr
         detail = self.query_one("#inbox-detail", Static)

@@ -33,6 +33,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.color import Color
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -105,6 +106,18 @@ class LineTable(ScrollView, can_focus=True):
     }
     """
 
+    class CursorMoved(Message):
+        """The cursor is on another row (by a key, a click or `move_cursor`)."""
+
+        def __init__(self, table: LineTable, row: int) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor_up", "Cursor up", show=False),
         Binding("down", "cursor_down", "Cursor down", show=False),
@@ -168,6 +181,7 @@ class LineTable(ScrollView, can_focus=True):
         if row != self.cursor_row:
             self.cursor_row = row
             self.refresh()
+            self.post_message(self.CursorMoved(self, row))
         self._scroll_to_cursor()
 
     def _rows_in_view(self) -> int:
@@ -256,7 +270,9 @@ class LineTable(ScrollView, can_focus=True):
             if gap and (column.right or cell.justify == "right"):
                 segments.append(Segment(" " * gap, style + after))
                 gap = 0
-            segments.extend(Segment(piece.text, style + piece.style + after if piece.style else style + after) for piece in text.render(console, end=""))
+            # Text.render applies the text's own style only together with its spans
+            pieces = text.render(console, end="") if text.spans else [Segment(text.plain, console.get_style(text.style or "", default=Style.null()))]
+            segments.extend(Segment(piece.text, style + piece.style + after if piece.style else style + after) for piece in pieces)
             if gap:
                 segments.append(Segment(" " * gap, style + after))
             segments.append(pad)
