@@ -27,6 +27,9 @@ def rows(count: int) -> list[list[Text]]:
                 cell.stylize("bold red")
         if n == 4:  # a style of the whole text, not a span (the inbox's unread messages)
             cells[1] = Text(f"2026年{n}月1日", style="bold", no_wrap=True, end="")
+        if n == 5:  # wider than its column: cut, a wide character that would straddle the edge too
+            cells[1] = text_cell("2026年12月1日到期")
+            cells[0] = text_cell("12345")
         table.append(cells)
     return table
 
@@ -78,6 +81,7 @@ def screen_text(table: LineTable | DataTable[object]) -> list[str]:
 )
 async def test_a_line_table_draws_the_same_cells_as_a_data_table(focused: bool, cursor: bool, zebra: bool) -> None:
     app = Tables(5, cursor, zebra)
+    assert cell_len(rows(5)[4][1].plain) > COLUMNS[1].width  # the last row is cut
     async with app.run_test(size=(90, 12)) as pilot:
         lines, data = app.query_one(LineTable), app.query_one(DataTable)
         if focused:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from app_factory import SIZE, footer_descriptions, log_in, make_app, row_texts, settle, text_of, wait_for_database
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Select
+from textual.widgets import Select
 
 from wsnego_tui.config import Settings
 from wsnego_tui.core.application_form import FormFields
@@ -21,6 +21,7 @@ from wsnego_tui.core.lifecycle import ApplicationKind
 from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.screens.proofs import ProofsScreen, size_text
 from wsnego_tui.widgets.file_picker import ProofFileTree
+from wsnego_tui.widgets.line_table import LineTable
 from wsnego_tui.i18n import Translator
 
 PDF = b"%PDF-1.4\n% a payslip\n1 0 obj << >> endobj\n%%EOF\n"
@@ -157,7 +158,7 @@ async def test_picking_a_pdf_in_the_tree_attaches_it_as_the_chosen_kind(
         assert [(p.kind, p.original_name, p.media_type) for p in proofs] == [("hardship", "payslip.pdf", "application/pdf")]
         assert picker_message(screen) == "已附加：payslip.pdf"
         assert "\u2713 困难证明 已附" in text_of(screen.query_one("#proofs-required"))
-        assert row_texts(screen.query_one("#proofs-table", DataTable)) == [
+        assert row_texts(screen.query_one("#proofs-table", LineTable)) == [
             ["困难证明", "payslip.pdf", f"{len(PDF)} B", "PDF", proofs[0].sha256[:12], "2026年11月28日 09:30"],
         ]
 
@@ -203,7 +204,7 @@ async def test_an_attached_file_can_be_removed_before_submitting(
     app = make_app(settings, clock, services=services)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_proofs(pilot, "80000001", "111111", view.id)
-        table = screen.query_one("#proofs-table", DataTable)
+        table = screen.query_one("#proofs-table", LineTable)
         assert [row[1] for row in row_texts(table)] == ["payslip.pdf", "receipt.PNG"]
         table.focus()
         await pilot.press("down")
@@ -336,8 +337,8 @@ async def test_the_proofs_screen_follows_the_language_key(
         await settle(pilot)
         assert screen.sub_title == "Step 6 Proofs   [1st negotiation]"
         assert "\u2713 Hardship evidence attached" in text_of(screen.query_one("#proofs-required"))
-        assert row_texts(screen.query_one("#proofs-table", DataTable))[0][0] == "Hardship evidence"
-        assert row_texts(screen.query_one("#proofs-table", DataTable))[0][5] == "28 Nov 2026 09:30"
+        assert row_texts(screen.query_one("#proofs-table", LineTable))[0][0] == "Hardship evidence"
+        assert row_texts(screen.query_one("#proofs-table", LineTable))[0][5] == "28 Nov 2026 09:30"
         assert footer_descriptions(app)["s"] == "Submit"
 
 

@@ -31,7 +31,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, DirectoryTree, Header, Label, Select, Static
+from textual.widgets import DirectoryTree, Header, Label, Select, Static
 
 from wsnego_tui.core.eligibility import required_proofs
 from wsnego_tui.core.lifecycle import ApplicationKind
@@ -42,6 +42,7 @@ from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import number_cell, text_cell
 from wsnego_tui.widgets.file_picker import ProofFileTree, root_label
 from wsnego_tui.widgets.footer import KeyFooter
+from wsnego_tui.widgets.line_table import LineColumn, LineTable
 from wsnego_tui.widgets.safe_text import safe_text
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ class ProofsScreen(WsnegoScreen[None]):
         self.customer = customer
         self.application_id = application_id
         self.view: ApplicationView | None = None
+        self.shown_proof_ids: list[int] = []  # the proofs in the table, row by row
         self.failed = False
         self.busy = False
         self.idempotency_key = f"submit-{uuid.uuid4().hex}"
@@ -141,7 +143,7 @@ class ProofsScreen(WsnegoScreen[None]):
         with Vertical(id="proofs-panel"):
             yield Static("", id="proofs-heading", classes="heading", markup=False)
             yield Static("", id="proofs-required", markup=False)
-            yield DataTable(id="proofs-table", cursor_type="row", zebra_stripes=True)
+            yield LineTable(id="proofs-table")
             yield Static("", id="proofs-empty", markup=False)
             with Horizontal(id="proofs-picker"):
                 with Vertical(id="proofs-tree-box"):
@@ -327,9 +329,8 @@ class ProofsScreen(WsnegoScreen[None]):
 
     def _fill_table(self) -> None:
         tr = self.tr
-        table = self.query_one("#proofs-table", DataTable)
+        table = self.query_one("#proofs-table", LineTable)
         keep = self.selected_proof_id
-        table.clear(columns=True)
         columns = (
             ("kind", "proofs.col.kind", 12, False),
             ("name", "proofs.col.name", 24, False),
@@ -338,24 +339,25 @@ class ProofsScreen(WsnegoScreen[None]):
             ("sha", "proofs.col.sha", SHA_SHOWN, False),
             ("added", "proofs.col.added", 20, False),
         )
-        for key, label_key, width, right in columns:
-            table.add_column(Text(tr(label_key), justify="right" if right else "left", no_wrap=True, end=""), key=key, width=width)
-        for proof in self.view.proofs if self.view else ():
-            table.add_row(
+        proofs = self.view.proofs if self.view else ()
+        rows = [
+            (
                 text_cell(kind_label(tr, proof.kind)),
                 text_cell(proof.original_name),
                 number_cell(size_text(tr, proof.size_bytes)),
                 text_cell(MEDIA_NAMES.get(proof.media_type, proof.media_type)),
                 text_cell(proof.sha256[:SHA_SHOWN]),
                 text_cell(tr.datetime(proof.added_at)),
-                key=str(proof.id),
             )
+            for proof in proofs
+        ]
+        self.shown_proof_ids = [proof.id for proof in proofs]
+        cursor = self.shown_proof_ids.index(keep) if keep in self.shown_proof_ids else 0
+        table.set_table([LineColumn(tr(label_key), width, right) for _, label_key, width, right in columns], rows, cursor_row=cursor)
         empty = not (self.view and self.view.proofs)
         table.set_class(empty, "-empty")
         self.query_one("#proofs-empty", Static).update(Content(tr("proofs.attached_none") if empty and self.view else ""))
         self.query_one("#proofs-empty", Static).display = empty
-        if keep is not None and str(keep) in {str(k.value) for k in table.rows}:
-            table.move_cursor(row=table.get_row_index(str(keep)), animate=False)
 
     @property
     def selected_proof(self) -> ProofView | None:
@@ -364,11 +366,9 @@ class ProofsScreen(WsnegoScreen[None]):
 
     @property
     def selected_proof_id(self) -> int | None:
-        table = self.query_one("#proofs-table", DataTable)
-        if table.row_count == 0:
+        if not self.shown_proof_ids:
             return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return int(str(row_key.value))
+        return self.shown_proof_ids[self.query_one("#proofs-table", LineTable).cursor_row]
 
     def _set_picker_message(self, key: str | None, *, error: bool = False, **values: object) -> None:
         self._picker_message = (key, values, error) if key else None
@@ -490,7 +490,7 @@ class ProofsScreen(WsnegoScreen[None]):
             return self.is_draft and not self.busy and self.selected_proof is not None
         return True
 
-    @on(DataTable.RowHighlighted, "#proofs-table")
+    @on(LineTable.CursorMoved, "#proofs-table")
     def _row_highlighted(self) -> None:
         self.refresh_bindings()
 
