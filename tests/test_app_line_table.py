@@ -183,3 +183,25 @@ async def test_cells_are_cut_to_their_column_and_markup_in_data_is_literal() -> 
         table.clear()
         await pilot.pause()
         assert table.row_count == 0 and screen_text(table)[1].strip() == ""
+
+
+class Recording(Tables):
+    def __init__(self) -> None:
+        super().__init__(10)
+        self.moves: list[int] = []
+
+    def on_line_table_cursor_moved(self, message: LineTable.CursorMoved) -> None:
+        self.moves.append(message.row)
+
+
+async def test_the_cursor_reports_each_row_it_moves_to() -> None:
+    app = Recording()
+    async with app.run_test(size=(90, 12)) as pilot:
+        table = app.query_one(LineTable)
+        table.focus()
+        app.moves.clear()
+        await pilot.press("down", "down", "up", "home", "home")
+        await pilot.click(LineTable, offset=(5, 4))
+        await pilot.pause()
+        assert app.moves == [2, 3, 2, 0, 3]
+

@@ -16,11 +16,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from wsnego_tui.screens.base import WsnegoModal
-from wsnego_tui.screens.offers import fill_table
 from wsnego_tui.widgets.footer import KeyFooter
+from wsnego_tui.widgets.line_table import LineTable, fitted_columns
 
 
 class HelpScreen(WsnegoModal[None]):
@@ -38,13 +38,13 @@ class HelpScreen(WsnegoModal[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Static("", id="help-title", classes="heading", markup=False)
-            yield DataTable(id="help-table", cursor_type="none", show_cursor=False, zebra_stripes=True)
+            yield LineTable(id="help-table", show_cursor=False)
             yield Static("", id="help-hint", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.refresh_texts()
-        self.query_one(DataTable).focus()
+        self.query_one(LineTable).focus()
 
     def keys(self) -> list[tuple[str, str]]:
         """(key as the Footer shows it, what it does) for each key the screen offers now."""
@@ -63,14 +63,9 @@ class HelpScreen(WsnegoModal[None]):
         title = tr("help.title", screen=tr(step_key)) if step_key else tr("help.title.plain")
         self.query_one("#help-title", Static).update(Content(title))
         keys = self.keys()
-        fill_table(
-            self.query_one(DataTable),
-            [("key", Text(tr("help.col.key"), end="")), ("action", Text(tr("help.col.action"), end=""))],
-            [
-                (Text(key, style="bold", no_wrap=True, end=""), Text(description, no_wrap=True, end=""))
-                for key, description in keys
-            ],
-        )
+        rows = [(Text(key, style="bold", no_wrap=True, end=""), Text(description, no_wrap=True, end="")) for key, description in keys]
+        headings = [(tr("help.col.key"), False), (tr("help.col.action"), False)]
+        self.query_one(LineTable).set_table(fitted_columns(headings, rows), rows)
         hint = tr("help.close_hint") if keys else f"{tr('help.none')} {tr('help.close_hint')}"
         self.query_one("#help-hint", Static).update(Content(hint))
 
