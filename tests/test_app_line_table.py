@@ -205,3 +205,18 @@ async def test_the_cursor_reports_each_row_it_moves_to() -> None:
         await pilot.pause()
         assert app.moves == [2, 3, 2, 0, 3]
 
+
+async def test_a_table_wider_than_its_space_scrolls_sideways_with_the_arrow_keys() -> None:
+    app = Tables(3)
+    async with app.run_test(size=(90, 12)) as pilot:
+        table = app.query_one(LineTable)
+        table.styles.width = 20
+        table.focus()
+        await pilot.pause()
+        assert table.virtual_size.width > table.scrollable_content_region.width
+        await pilot.press("right", "right")
+        assert table.scroll_x == 2
+        assert screen_text(table)[1].startswith("  1  2026年2月1日")
+        await pilot.press("left")
+        assert table.scroll_x == 1
+

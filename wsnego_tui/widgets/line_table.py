@@ -3,7 +3,7 @@
 It looks like Textual's DataTable with a row cursor and zebra stripes (the same component
 colours: header, cursor, even rows), and is driven the same way: arrow keys, Page Up/Down,
 Home/End and the mouse move the cursor (or, in a table shown without a cursor, scroll it); the
-wheel and the scroll bar scroll; the header stays.
+left and right arrows, the wheel and the scroll bars scroll; the header stays.
 
 Why not DataTable: DataTable renders every cell through rich's console (a Padding inside a
 Styled, wrapped and cropped), keeps three caches of rendered cells, rows and lines, and lays
