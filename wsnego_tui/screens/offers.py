@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 SETTLEMENT = "settlement"
 
 
-# -- tables (shared with the agreement, the inbox and the help dialog) --------------------------
+# -- DataTables (the offers comparison; shared with the officer console) --------------------------
 
 
 def fill_table(

@@ -41,7 +41,8 @@ def show(widget: Static, content: Content) -> bool:
 
 
 def text_cell(text: str) -> Text:
-    """A DataTable cell holding data as literal text (a plain str cell would be parsed as markup)."""
+    """A table cell (DataTable or LineTable) holding data as literal text (a plain str cell would
+    be parsed as markup by DataTable)."""
     return Text(safe_text(text), no_wrap=True, end="")
 
 
