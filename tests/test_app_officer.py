@@ -55,6 +55,7 @@ from wsnego_tui.store.models import (
     OfficerDecision,
     Proof,
 )
+from wsnego_tui.widgets.line_table import LineTable
 
 POLICY = dataclasses.replace(DEFAULT_POLICY, auto_decide_first=False, officer_waiver_limit=Decimal("0.00"))
 MARKUP = "[@click=app.quit]x[/] [/x] \x1b[2J\u202eevil\u202c"
@@ -559,12 +560,12 @@ async def test_help_lists_the_case_keys_and_f2_switches_the_console_to_english(s
         case = await open_case(pilot, app_id)
         await pilot.press("f1")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
-        listed = [row[1] for row in row_texts(app.screen.query_one(DataTable))]
+        listed = [row[1] for row in row_texts(app.screen.query_one(LineTable))]
         assert {"设计方案", "要求补件", "拒绝", "刷新", "返回"} <= set(listed)
         assert "批准" not in listed  # not offered to this officer on this case
         await pilot.press("f2")
         await settle(pilot)
-        assert "Build offer" in [row[1] for row in row_texts(app.screen.query_one(DataTable))]
+        assert "Build offer" in [row[1] for row in row_texts(app.screen.query_one(LineTable))]
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is case)
         assert text_of(case.query_one("#case-financials-title", Static)) == "Income and expenditure"
