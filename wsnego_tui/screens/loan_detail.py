@@ -41,7 +41,7 @@ from wsnego_tui.i18n import Translator, enum_label, has_key, stage_label
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import money_cell, number_cell, pad_cells, text_cell
 from wsnego_tui.widgets.footer import KeyFooter
-from wsnego_tui.widgets.line_table import LineColumn, LineTable
+from wsnego_tui.widgets.line_table import LineTable, fitted_columns
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -486,36 +486,27 @@ class LoanDetailScreen(WsnegoScreen[None]):
             self.shown_schedule_columns = []
             table.clear()
             return
-        widths = []
-        for column in SCHEDULE_COLUMNS:
-            cells = max((column.cell(tr, row).cell_len for row in rows), default=0)
-            widths.append(max(cell_len(tr(column.label_key)), cells))
+        every_cell = [[column.cell(tr, row) for column in SCHEDULE_COLUMNS] for row in rows]
+        every_column = fitted_columns([(tr(column.label_key), column.right_aligned) for column in SCHEDULE_COLUMNS], every_cell)
         region = table.region
         available = region.width - (self.SCROLLBAR_ALLOWANCE if len(rows) + 1 > region.height else 0)
-        padded = [width + 2 * self.CELL_PADDING for width in widths]
+        padded = [column.width + 2 * self.CELL_PADDING for column in every_column]
         shown = fit_columns(padded, [column.drop_rank for column in SCHEDULE_COLUMNS], available) if available > 0 else list(range(len(SCHEDULE_COLUMNS)))
         self.shown_schedule_columns = [SCHEDULE_COLUMNS[index].key for index in shown]
-        columns = [
-            LineColumn(tr(SCHEDULE_COLUMNS[index].label_key), widths[index], right=SCHEDULE_COLUMNS[index].right_aligned)
-            for index in shown
-        ]
         colours = self.app.get_css_variables()
         cells_of_rows = []
-        for row in rows:
+        for row, cells in zip(rows, every_cell):
             style = row_style(row.status, colours)
-            cells = []
-            for index in shown:
-                cell = SCHEDULE_COLUMNS[index].cell(tr, row)
-                if style:
-                    cell.stylize(style)
-                cells.append(cell)
-            cells_of_rows.append(cells)
+            if style:
+                for index in shown:
+                    cells[index].stylize(style)
+            cells_of_rows.append([cells[index] for index in shown])
         # start at the row that matters now: the oldest overdue, else the one due
         focus_row = next(
             (i for i, row in enumerate(rows) if row.status in (InstallmentStatus.OVERDUE, InstallmentStatus.DUE, InstallmentStatus.PARTIAL)),
             0,
         )
-        table.set_table(columns, cells_of_rows, cursor_row=focus_row)
+        table.set_table([every_column[index] for index in shown], cells_of_rows, cursor_row=focus_row)
 
     COMPACT_BELOW_LINES = 30
     """Below this height the screen drops its blank lines and the payoff note (tcss `-compact`),

@@ -580,13 +580,13 @@ class RepayScreen(WsnegoScreen[None]):
     def _show_preview(self) -> None:
         tr = self.tr
         table = self.query_one("#repay-preview", LineTable)
-        labels = [
-            ("period", "repay.col.period", True),
-            ("due_date", "repay.col.due_date", False),
-            ("penalty", "repay.col.penalty", True),
-            ("interest", "repay.col.interest", True),
-            ("principal", "repay.col.principal", True),
-            ("total", "repay.col.total", True),
+        labels = [  # each column's heading, and whether it is right-aligned
+            ("repay.col.period", True),
+            ("repay.col.due_date", False),
+            ("repay.col.penalty", True),
+            ("repay.col.interest", True),
+            ("repay.col.principal", True),
+            ("repay.col.total", True),
         ]
         preview = self.preview
         note = self.query_one("#repay-preview-note", Static)
@@ -622,7 +622,7 @@ class RepayScreen(WsnegoScreen[None]):
             for cell in total:
                 cell.stylize("bold")
             rows.append(total)
-        table.set_table(fitted_columns([(tr(label_key), right) for _, label_key, right in labels], rows), rows)
+        table.set_table(fitted_columns([(tr(label_key), right) for label_key, right in labels], rows), rows)
 
     def _show_prompt(self) -> None:
         tr = self.tr
