@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import pytest
 from app_factory import (
     SIZE,
     footer_descriptions,
@@ -18,13 +19,17 @@ from app_factory import (
     make_app,
     settle,
     wait_for_database,
+    wait_until,
 )
 from rich.cells import cell_len
+from textual._compositor import LayoutUpdate
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from wsnego_tui.app import WsnegoApp
 from wsnego_tui.config import Settings
 from wsnego_tui.core.clock import FixedClock
+from wsnego_tui.screens.loan_detail import LoanDetailScreen
 from wsnego_tui.widgets.footer import KeyFooter
 
 
@@ -115,3 +120,28 @@ async def test_a_key_the_screen_shows_but_cannot_use_now_is_drawn_dim_and_a_clic
         await pilot.click(KeyFooter, offset=(1, 0))
         await settle(pilot)
         assert app.screen is screen  # nothing happened
+
+
+async def test_the_first_frame_of_a_new_screen_already_shows_its_keys(
+    settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The screen's bindings signal comes only after Textual has drawn a new screen's first
+    frame; the bar takes the keys as the screen is resumed, so that frame is the whole screen
+    and not one with an empty key line."""
+    first_frames: dict[int, list[str]] = {}
+    display = WsnegoApp._display
+
+    def recorded(self: WsnegoApp, screen: Screen[object], renderable: object) -> None:
+        if isinstance(renderable, LayoutUpdate) and screen is self.screen:
+            first_frames.setdefault(id(screen), ["".join(strip.text for strip in line) for line in renderable.strips])
+        display(self, screen, renderable)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(WsnegoApp, "_display", recorded)
+    async with on_my_loans(settings, clock) as (app, pilot, _):
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanDetailScreen))
+        detail = app.screen
+        await settle(pilot)
+        key_line = first_frames[id(detail)][-1]  # before the loan is read: n and p come with it
+        assert key_line.split() == ["esc", "返回", "^q", "退出", "f2", "English", "f3", "深浅色", "f1", "帮助"]

@@ -9,6 +9,7 @@ import gc
 
 from app_factory import SIZE, log_in, make_app, settle, wait_for_database, wait_until
 from textual.dom import DOMNode
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Header
 
@@ -20,6 +21,7 @@ from wsnego_tui.screens.base import breakpoint_classes
 from wsnego_tui.screens.loan_detail import LoanDetailScreen
 from wsnego_tui.screens.loans import LoansScreen
 from wsnego_tui.screens.negotiate import NegotiateScreen
+from wsnego_tui.widgets.line_table import LineTable
 
 
 def test_the_widest_breakpoint_reached_is_the_one_class_set() -> None:
@@ -110,6 +112,36 @@ async def test_the_widgets_css_is_parsed_before_the_log_in_and_not_again_on_the_
         screen = await walk_to_the_form(pilot)
         assert screen.query_one("#hardship-text")  # the form's TextArea and Selects are mounted
         assert parses == []
+
+
+async def test_a_screen_that_is_being_closed_is_not_restyled(
+    settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing a screen takes the focus from its focused widget, and Textual restyles that
+    widget with everything in it: for a container (the review progress's timeline) tens of
+    milliseconds spent on widgets about to be dropped."""
+    restyled: list[tuple[DOMNode, bool]] = []
+    update_styles = App.update_styles
+
+    def recorded(self: App[object], node: DOMNode, animate: bool = True) -> None:
+        restyled.append((node, node._pruning))
+        update_styles(self, node, animate)
+
+    monkeypatch.setattr(App, "update_styles", recorded)
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        await log_in(pilot, "80000001", "111111")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanDetailScreen) and app.screen.detail is not None)
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail.focused, LineTable)
+        restyled.clear()
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoansScreen) and not detail.is_attached)
+        await settle(pilot)
+    assert [node for node, pruning in restyled if pruning] == []
 
 
 class Watched:

@@ -249,11 +249,14 @@ class WsnegoApp(App[int]):
             self.kiosk = KioskSupervisor(self)
 
     def update_styles(self, node: DOMNode, animate: bool = True) -> None:
-        """Restyle `node` and what is under it, unless it is not in the app yet: Textual
-        restyles a widget whose classes change while it is being built (an Input made with
-        `compact=True`, a Select's options, ...), and mounting styles it again anyway (the
-        application form's fields spent a third of their mounting on that)."""
-        if node is not self and not node.is_attached:
+        """Restyle `node` and what is under it, unless it is not in the app yet or is being
+        removed. Textual restyles a widget whose classes change while it is being built (an
+        Input made with `compact=True`, a Select's options, ...), and mounting styles it again
+        anyway (the application form's fields spent a third of their mounting on that). And
+        it restyles a focused container with everything in it when a screen that is being
+        closed gives up the focus (the review progress's timeline, closed on the way back to
+        the loan after an agreement, took about 40 ms)."""
+        if node is not self and (not node.is_attached or node._pruning):
             return
         super().update_styles(node, animate)
 

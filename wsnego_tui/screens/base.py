@@ -21,6 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.types import NoActiveAppError
 
 from wsnego_tui.i18n import Translator, has_key, t
+from wsnego_tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from wsnego_tui.app import WsnegoApp
@@ -75,6 +76,15 @@ class LocalizedMixin:
         """The language changed while this screen is covered: re-render it when it is shown
         again (every screen under the one in view would otherwise be redrawn at each switch)."""
         self._language_stale = True
+
+    def show_keys_now(self) -> None:
+        """Give the key bar the screen's keys before Textual's own resume handler draws the
+        screen's first frame (its bindings signal comes only after that frame, which would
+        show the bar empty). Called from `_on_screen_resume`, which Textual dispatches first;
+        not defined here as that, because Textual dispatches `_on_x` or `on_x` of a class, not
+        both, and this class's `on_screen_resume` must run."""
+        for bar in self.query(KeyFooter):  # type: ignore[attr-defined]
+            bar.show_current_keys()
 
     def on_screen_resume(self) -> None:
         # Textual calls this besides a screen's own on_screen_resume (which runs first).
@@ -159,6 +169,7 @@ class WsnegoScreen(LocalizedMixin, Screen[ResultType]):
         if not self._resumed_before:
             self._resumed_before = True
             event.refresh_styles = False
+        self.show_keys_now()
 
     def on_mount(self) -> None:
         self.show_step()
@@ -167,10 +178,13 @@ class WsnegoScreen(LocalizedMixin, Screen[ResultType]):
         """Call `callback(*args)` once this screen has been painted, if it is still in the app.
         Screens start reading their data this way: a database worker started alongside the
         first paint shares the interpreter with it and holds the new screen back (measured by
-        scripts/bench_journey.py)."""
+        scripts/bench_journey.py).
+
+        Not for a screen being closed: one passed on the way back to a screen further down is
+        resumed for a moment, and a worker started then would keep the closed screen alive."""
 
         def run() -> None:
-            if self.is_attached:
+            if self.is_attached and not (self._pruning or self._closing):
                 callback(*args)
 
         self.call_after_refresh(run)
@@ -178,3 +192,7 @@ class WsnegoScreen(LocalizedMixin, Screen[ResultType]):
 
 class WsnegoModal(LocalizedMixin, ModalScreen[ResultType]):
     """A dialog over the current screen."""
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual dispatches this before Screen's own handler, which draws the first frame.
+        self.show_keys_now()

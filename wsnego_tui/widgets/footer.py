@@ -118,6 +118,12 @@ class KeyFooter(Widget):
         self._update_pending = False
         if not self.is_attached or self._pruning or self.screen._pruning:
             return
+        self.show_current_keys()
+
+    def show_current_keys(self) -> None:
+        """Take the screen's keys now. Its bindings signal comes only after the screen's first
+        frame, which would show an empty bar; the screen calls this as it is resumed, before
+        that frame is drawn."""
         keys = self._current_keys()
         if keys != self.keys:
             self.keys = keys
