@@ -256,6 +256,9 @@ def child(out: Path, width: int, height: int, headless: bool, check_frames: bool
             # freed heap pages back); what is resident then is what the session keeps.
             from wsnego_tui.app import GARBAGE_QUIET_SECONDS
 
+            # The walk's own references to screens it has left go first: they would keep those
+            # screens, which the app has let go, in memory.
+            del tree, confirm, repay, bare, before
             vmrss_at_end = vmrss_mb()
             await pilot.pause(GARBAGE_QUIET_SECONDS + 1.0)
             quiet.update(at_end=vmrss_at_end, quiet=vmrss_mb())
