@@ -258,7 +258,7 @@ def child(out: Path, width: int, height: int, headless: bool, check_frames: bool
 
             # The walk's own references to screens it has left go first: they would keep those
             # screens, which the app has let go, in memory.
-            del tree, confirm, repay, bare, before
+            tree = confirm = repay = bare = before = None
             vmrss_at_end = vmrss_mb()
             await pilot.pause(GARBAGE_QUIET_SECONDS + 1.0)
             quiet.update(at_end=vmrss_at_end, quiet=vmrss_mb())

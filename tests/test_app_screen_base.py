@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import gc
 
+import pytest
 from app_factory import SIZE, log_in, make_app, settle, wait_for_database, wait_until
-from textual.dom import DOMNode
 from textual.app import App
+from textual.dom import DOMNode
 from textual.pilot import Pilot
 from textual.widgets import Header
 
