@@ -15,6 +15,7 @@ from wsnego_tui.widgets.cells import money_cell, text_cell
 from wsnego_tui.widgets.line_table import LineColumn, LineTable
 
 COLUMNS = [LineColumn("期数", 4, right=True), LineColumn("还款日", 13), LineColumn("应还金额", 10, right=True)]
+TALL_COLUMNS = [LineColumn("期数", 4, right=True), LineColumn("还款日\n(到期)", 13), LineColumn("应还\n金额", 10, right=True)]
 
 
 def rows(count: int) -> list[list[Text]]:
@@ -40,20 +41,22 @@ class Tables(App[None]):
     CSS = "LineTable, DataTable { width: 40; height: 8; }"
     AUTO_FOCUS = None
 
-    def __init__(self, count: int, cursor: bool = True, zebra: bool = True) -> None:
+    def __init__(self, count: int, cursor: bool = True, zebra: bool = True, columns: list[LineColumn] = COLUMNS) -> None:
         super().__init__()
         self.count = count
         self.cursor = cursor
         self.zebra = zebra
+        self.columns = columns
 
     def compose(self) -> ComposeResult:
         yield LineTable(id="lines", show_cursor=self.cursor, zebra_stripes=self.zebra)
         yield DataTable(id="data", cursor_type="row" if self.cursor else "none", zebra_stripes=self.zebra)
 
     def on_mount(self) -> None:
-        self.query_one(LineTable).set_table(COLUMNS, rows(self.count), cursor_row=1)
+        self.query_one(LineTable).set_table(self.columns, rows(self.count), cursor_row=1)
         data = self.query_one(DataTable)
-        for column in COLUMNS:
+        data.header_height = max(column.label.count("\n") + 1 for column in self.columns)
+        for column in self.columns:
             data.add_column(Text(column.label, justify="right" if column.right else "left"), width=column.width)
         for cells in rows(self.count):
             data.add_row(*cells)
@@ -77,10 +80,19 @@ def screen_text(table: LineTable | DataTable[object]) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("focused", "cursor", "zebra"), [(False, True, True), (True, True, True), (True, False, True), (False, False, False)]
+    ("focused", "cursor", "zebra", "columns"),
+    [
+        (False, True, True, COLUMNS),
+        (True, True, True, COLUMNS),
+        (True, False, True, COLUMNS),
+        (False, False, False, COLUMNS),
+        (True, True, True, TALL_COLUMNS),  # headings of two lines and of one (My Loans)
+    ],
 )
-async def test_a_line_table_draws_the_same_cells_as_a_data_table(focused: bool, cursor: bool, zebra: bool) -> None:
-    app = Tables(5, cursor, zebra)
+async def test_a_line_table_draws_the_same_cells_as_a_data_table(
+    focused: bool, cursor: bool, zebra: bool, columns: list[LineColumn]
+) -> None:
+    app = Tables(5, cursor, zebra, columns)
     assert cell_len(rows(5)[4][1].plain) > COLUMNS[1].width  # the last row is cut
     async with app.run_test(size=(90, 12)) as pilot:
         lines, data = app.query_one(LineTable), app.query_one(DataTable)
@@ -168,6 +180,35 @@ async def test_a_click_puts_the_cursor_on_the_row_and_the_header_is_not_a_row() 
         assert table.cursor_row == 2
         await pilot.click(LineTable, offset=(5, 0))
         assert table.cursor_row == 2
+
+
+async def test_a_click_on_a_heading_names_its_column_and_a_second_click_on_a_row_selects_it() -> None:
+    """As DataTable: a click on a heading (of several lines too) reports the column; a click on
+    a row moves the cursor there, and a click on the row the cursor is on selects it."""
+    headings: list[int] = []
+    selected: list[int] = []
+
+    class Recording(Tables):
+        def on_line_table_header_selected(self, message: LineTable.HeaderSelected) -> None:
+            headings.append(message.column)
+
+        def on_line_table_row_selected(self, message: LineTable.RowSelected) -> None:
+            selected.append(message.row)
+
+    app = Recording(5, columns=TALL_COLUMNS)
+    async with app.run_test(size=(90, 12)) as pilot:
+        table = app.query_one(LineTable)
+        assert table.header_height == 2
+        await pilot.click(LineTable, offset=(2, 0))
+        await pilot.click(LineTable, offset=(10, 1))  # the second line of the second heading
+        await pilot.click(LineTable, offset=(25, 0))
+        await pilot.click(LineTable, offset=(39, 1))  # beyond the last column: none
+        assert headings == [0, 1, 2]
+        assert table.cursor_row == 1 and selected == []
+        await pilot.click(LineTable, offset=(5, 4))  # the third row: the cursor moves
+        assert table.cursor_row == 2 and selected == []
+        await pilot.click(LineTable, offset=(5, 4))  # again: selected
+        assert selected == [2]
 
 
 async def test_cells_are_cut_to_their_column_and_markup_in_data_is_literal() -> None:

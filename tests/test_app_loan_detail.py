@@ -11,7 +11,6 @@ import pytest
 from app_factory import SIZE, footer_descriptions, log_in, make_app, row_texts, settle, text_of, wait_for_database, wait_until
 from rich.cells import cell_len
 from textual.screen import Screen
-from textual.widgets import DataTable
 
 from wsnego_tui.config import Settings
 from wsnego_tui.core.clock import FixedClock
@@ -292,7 +291,7 @@ async def test_a_language_switch_redraws_the_screen_in_view_now_and_the_covered_
         await wait_until(pilot, lambda: app.screen is loans and not loans.reading)
         assert redrawn == ["en"]  # once, in the language in force
         assert text_of(loans.query_one("#loans-greeting")).startswith("Hello")
-        assert row_texts(loans.query_one(DataTable))[0][0] == "MYbank Loan"
+        assert row_texts(loans.query_one(LineTable))[0][0] == "MYbank Loan"
         assert footer_descriptions(app)["enter"] == "Loan detail"
 
 

@@ -6,15 +6,16 @@ from decimal import Decimal
 
 from app_factory import SIZE, footer_descriptions, log_in, make_app, row_texts, settle, text_of, wait_for_database
 from rich.cells import cell_len
-from textual.widgets import DataTable
 
 from wsnego_tui.config import Settings
 from wsnego_tui.core.clock import FixedClock
 from wsnego_tui.i18n import Translator, format_money
+from wsnego_tui.screens.loan_detail import LoanDetailScreen
 from wsnego_tui.screens.loans import COLUMNS, LoansScreen, column_pages, sort_loans
+from wsnego_tui.widgets.line_table import LineTable
 
 
-def table_line(table: DataTable[object], y: int) -> str:
+def table_line(table: LineTable, y: int) -> str:
     return "".join(segment.text for segment in table.render_line(y))
 
 
@@ -46,7 +47,7 @@ async def test_money_is_right_aligned_and_the_chinese_columns_line_up(settings: 
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_loans(pilot, "80000001", "111111")
-        table = screen.query_one(DataTable)
+        table = screen.query_one(LineTable)
         lines = [table_line(table, y) for y in range(table.header_height + table.row_count)]
         assert len({cell_len(line) for line in lines}) == 1
         header = lines[0]
@@ -61,7 +62,7 @@ async def test_s_cycles_the_sort_column_and_keeps_the_selected_loan(settings: Se
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_loans(pilot, "80000001", "111111")
-        table = screen.query_one(DataTable)
+        table = screen.query_one(LineTable)
         await pilot.press("down")
         selected = screen.selected_loan_id
         assert selected is not None
@@ -70,7 +71,8 @@ async def test_s_cycles_the_sort_column_and_keeps_the_selected_loan(settings: Se
         await pilot.press("s", "s")
         assert (screen.sort_column, screen.sort_descending) == ("outstanding_principal", True)
         ordered = sort_loans(Translator("zh"), screen.loans or [], "outstanding_principal", True)
-        assert [str(key.value) for key in table.rows] == [str(loan.loan_id) for loan in ordered]
+        assert screen.shown_ids == [loan.loan_id for loan in ordered]
+        assert [row[0] for row in row_texts(table)] == [loan.product_zh for loan in ordered]
         assert ordered[0].outstanding_principal >= ordered[1].outstanding_principal
         assert screen.selected_loan_id == selected
         assert "按剩余本金降序排列" in text_of(screen.query_one("#loans-summary"))
@@ -80,8 +82,8 @@ async def test_clicking_a_header_sorts_by_it_and_clicking_again_reverses(setting
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_loans(pilot, "80000001", "111111")
-        table = screen.query_one(DataTable)
-        x = sum(column.get_render_width(table) for column in list(table.columns.values())[:2]) + 2
+        table = screen.query_one(LineTable)
+        x = sum(column.width + 2 * table.cell_padding for column in table.columns[:2]) + 2
         await pilot.click(table, offset=(x, 0))
         await settle(pilot)
         assert (screen.sort_column, screen.sort_descending) == ("outstanding_principal", True)
@@ -96,7 +98,7 @@ async def test_columns_that_do_not_fit_come_on_a_second_page_never_cut(settings:
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_loans(pilot, "80000001", "111111")
-        table = screen.query_one(DataTable)
+        table = screen.query_one(LineTable)
         first_page = screen.shown_columns
         assert first_page[:3] == ["product", "status", "outstanding_principal"]
         assert table.virtual_size.width <= table.scrollable_content_region.width
@@ -155,6 +157,21 @@ async def test_loan_statuses_are_shown_in_words(settings: Settings, clock: Fixed
     app = make_app(settings, clock, lang="en")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_loans(pilot, "80000001", "111111")
-        statuses = [row[1] for row in row_texts(screen.query_one(DataTable))]
+        statuses = [row[1] for row in row_texts(screen.query_one(LineTable))]
         assert statuses and set(statuses) <= {"Current", "Overdue", "On new plan", "Plan broken", "Settled", "Paid off"}
         assert "Overdue" in statuses
+
+
+async def test_a_click_highlights_a_loan_and_a_second_click_opens_it(settings: Settings, clock: FixedClock) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_loans(pilot, "80000001", "111111")
+        table = screen.query_one(LineTable)
+        second = screen.shown_ids[1]
+        await pilot.click(table, offset=(3, table.header_height + 1))
+        await settle(pilot)
+        assert app.screen is screen and screen.selected_loan_id == second
+        assert screen.shown_loans[1].loan_no in text_of(screen.query_one("#loans-selected"))
+        await pilot.click(table, offset=(3, table.header_height + 1))
+        await settle(pilot)
+        assert isinstance(app.screen, LoanDetailScreen) and app.screen.loan_id == second

@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from app_factory import (
     SIZE,
@@ -24,6 +24,7 @@ from wsnego_tui.core.clock import FixedClock
 from wsnego_tui.i18n import format_money
 from wsnego_tui.screens.loans import LoansScreen
 from wsnego_tui.screens.login import LoginScreen, read_remembered_customer_no, remember_customer_no
+from wsnego_tui.widgets.line_table import LineTable
 
 
 def login_status(app) -> str:  # type: ignore[no-untyped-def]
@@ -49,8 +50,8 @@ async def test_a_demo_customer_logs_in_and_sees_their_own_loans_from_the_databas
         services = app.services
         assert services is not None
         own = services.loans_of(screen.customer.id)
-        table = screen.query_one(DataTable)
-        assert [str(key.value) for key in table.rows] == [str(loan.loan_id) for loan in own]
+        table = screen.query_one(LineTable)
+        assert screen.shown_ids == [loan.loan_id for loan in own]
         rows = row_texts(table)
         assert rows[0][0] == own[0].product_zh
         assert format_money(own[0].outstanding_principal) in rows[0]

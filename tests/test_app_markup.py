@@ -11,7 +11,6 @@ from __future__ import annotations
 from app_factory import SIZE, log_in, make_app, row_texts, settle, text_of, wait_for_database
 from rich.cells import cell_len
 from sqlmodel import select
-from textual.widgets import DataTable
 
 from wsnego_tui.config import Settings
 from wsnego_tui.core.clock import FixedClock
@@ -19,6 +18,7 @@ from wsnego_tui.screens.loans import LoansScreen
 from wsnego_tui.services import Services
 from wsnego_tui.store.engine import write_session
 from wsnego_tui.store.models import Customer, LoanProduct
+from wsnego_tui.widgets.line_table import LineTable
 
 EVIL_NAME = "[@click=app.quit]x[/]\x1b[2J张\u202e伟"
 SHOWN_NAME = "[@click=app.quit]x[/][2J张伟"
@@ -49,7 +49,7 @@ async def test_a_name_that_looks_like_markup_is_shown_literally_and_runs_nothing
 
         greeting = screen.query_one("#loans-greeting")
         assert text_of(greeting) == f"{SHOWN_NAME}，您好（客户号 80000001）"
-        table = screen.query_one(DataTable)
+        table = screen.query_one(LineTable)
         assert EVIL_PRODUCT in [row[0] for row in row_texts(table)]
         rendered = ["".join(s.text for s in table.render_line(y)) for y in range(table.header_height + table.row_count)]
         assert any(EVIL_PRODUCT in line for line in rendered)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 from app_factory import SIZE, footer_descriptions, log_in, make_app, settle, text_of, wait_for_database
-from textual.widgets import Button, DataTable, Input
+from textual.widgets import Button, Input
 
 from wsnego_tui.app import WsnegoApp
 from wsnego_tui.config import Settings
@@ -17,6 +17,7 @@ from wsnego_tui.screens.demo_offer import DemoOfferDialog
 from wsnego_tui.screens.loans import LoansScreen
 from wsnego_tui.screens.login import LoginScreen
 from wsnego_tui.services import SchemaOutdated, Services
+from wsnego_tui.widgets.line_table import LineTable
 
 
 class OutdatedServices:
@@ -90,11 +91,11 @@ async def test_the_language_key_re_renders_my_loans_and_the_screen_below(setting
         await log_in(pilot, "80000001", "111111")
         screen = app.screen
         assert isinstance(screen, LoansScreen)
-        table = screen.query_one(DataTable)
-        assert [str(column.label) for column in table.columns.values()][:2] == ["产品", "状态"]
+        table = screen.query_one(LineTable)
+        assert [column.label for column in table.columns][:2] == ["产品", "状态"]
         await pilot.press("f2")
         await settle(pilot)
-        assert [str(column.label) for column in table.columns.values()][:2] == ["Product", "Status"]
+        assert [column.label for column in table.columns][:2] == ["Product", "Status"]
         assert text_of(screen.query_one("#loans-summary")).startswith("Loans: 2 ")
         assert table.get_row_at(0)[0].plain in {"MYbank Loan", "MYbank Flexi Loan"}
         assert footer_descriptions(app)["escape"] == "Log out"
@@ -250,7 +251,7 @@ async def test_loans_that_cannot_be_read_say_so_and_offer_a_retry(settings: Sett
         screen = app.screen
         assert isinstance(screen, LoansScreen)
         assert text_of(screen.query_one("#loans-summary")) == "暂时无法读取您的贷款，请稍后按 r 重试。"
-        assert screen.query_one(DataTable).row_count == 0
+        assert screen.query_one(LineTable).row_count == 0
         assert footer_descriptions(app)["r"] == "刷新"
         assert "s" not in footer_descriptions(app)
 

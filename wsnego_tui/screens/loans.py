@@ -8,7 +8,7 @@ Twelve columns do not fit 100 cells, and a table scrolled sideways cuts amounts 
 (left / right keys), the product column on every page; below the table the highlighted loan's
 next payment, overdue total and negotiation stage are always shown.
 `s` cycles the sort column and a click on a header sorts by it (again: the other direction).
-Enter (or a click on a row) opens the highlighted loan's detail (step 3), `i` the inbox of
+Enter (or a click on the highlighted row) opens that loan's detail (step 3), `i` the inbox of
 messages from the bank; the loans are read again whenever this screen comes back on top, so a
 payment made on a later screen shows at once. Escape logs out.
 
@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -34,13 +33,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Header, Static
 
 from wsnego_tui.core.views import CustomerView, LoanStatus, LoanSummary
 from wsnego_tui.i18n import Translator, enum_label, stage_label
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import money_cell, number_cell, text_cell
 from wsnego_tui.widgets.footer import KeyFooter
+from wsnego_tui.widgets.line_table import LineColumn, LineTable, heading_width
 from wsnego_tui.widgets.safe_text import safe_text
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ def column_pages(widths: list[int], available: int) -> list[list[int]]:
 class LoansScreen(WsnegoScreen[None]):
     """My Loans for one customer; dropped entirely (with its data) on log-out."""
 
-    AUTO_FOCUS = "DataTable"
+    AUTO_FOCUS = "LineTable"
 
     STEP_KEY = "step.loans"
 
@@ -195,7 +195,7 @@ class LoansScreen(WsnegoScreen[None]):
     ]
 
     CELL_PADDING = 1
-    """The DataTable's cell padding (its default), on each side of every cell."""
+    """The table's cell padding, on each side of every cell."""
     SCROLLBAR_ALLOWANCE = 2
     """Kept free for the vertical scrollbar when there are more loans than lines."""
 
@@ -217,18 +217,14 @@ class LoansScreen(WsnegoScreen[None]):
         self.column_page = 0
         self._filled_lang: str | None = None
         self._pages: list[list[int]] = [list(range(len(COLUMNS)))]
+        self.shown_ids: list[int] = []  # the loans in the table, row by row
 
     def compose(self) -> ComposeResult:
         yield Header(icon="¥")
         with Vertical(id="loans-panel"):
             yield Static("", id="loans-greeting", markup=False)
             yield Static("", id="loans-summary", markup=False)
-            yield DataTable(
-                id="loans-table",
-                cursor_type="row",
-                zebra_stripes=True,
-                cell_padding=self.CELL_PADDING,
-            )
+            yield LineTable(id="loans-table", zebra_stripes=True, cell_padding=self.CELL_PADDING)
             yield Static("", id="loans-selected", markup=False)
         yield KeyFooter()
 
@@ -300,10 +296,12 @@ class LoansScreen(WsnegoScreen[None]):
 
         self.app.push_screen(InboxScreen(self.customer))
 
-    @on(DataTable.RowSelected)
-    def _row_clicked(self, event: DataTable.RowSelected) -> None:
-        """A click on a row opens it (Enter is the screen's own key, so this is the mouse)."""
-        self.action_open_loan(int(str(event.row_key.value)))
+    @on(LineTable.RowSelected)
+    def _row_clicked(self, event: LineTable.RowSelected) -> None:
+        """A click on the highlighted row opens it (Enter is the screen's own key, so this is
+        the mouse; the first click on a row highlights it)."""
+        if 0 <= event.row < len(self.shown_ids):
+            self.action_open_loan(self.shown_ids[event.row])
 
     def action_column_page(self, step: int) -> None:
         page = self.column_page + step
@@ -317,9 +315,9 @@ class LoansScreen(WsnegoScreen[None]):
         following = 0 if self.sort_column is None else (keys.index(self.sort_column) + 1) % len(keys)
         self._sort_by(keys[following], _COLUMN_BY_KEY[keys[following]].descending_first, show_column=True)
 
-    @on(DataTable.HeaderSelected)
-    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
-        key = str(event.column_key.value)
+    @on(LineTable.HeaderSelected)
+    def _header_clicked(self, event: LineTable.HeaderSelected) -> None:
+        key = COLUMNS[self._pages[self.column_page][event.column]].key
         if key == self.sort_column:
             self._sort_by(key, not self.sort_descending)
         else:
@@ -361,11 +359,10 @@ class LoansScreen(WsnegoScreen[None]):
     @property
     def selected_loan_id(self) -> int | None:
         """The loan under the cursor (for the loan detail step), or None."""
-        table = self.query_one(DataTable)
-        if not self.loans or table.row_count == 0:
+        table = self.query_one(LineTable)
+        if not self.loans or not 0 <= table.cursor_row < min(table.row_count, len(self.shown_ids)):
             return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return int(str(row_key.value))
+        return self.shown_ids[table.cursor_row]
 
     def refresh_texts(self) -> None:
         self._fill_table()
@@ -375,10 +372,10 @@ class LoansScreen(WsnegoScreen[None]):
         tr = self.tr
         widths = []
         for column in COLUMNS:
-            label_width = max(cell_len(line) for line in tr(column.label_key).split("\n"))
+            label_width = heading_width(tr(column.label_key))
             cells_width = max((column.cell(tr, loan).cell_len for loan in loans), default=0)
             widths.append(max(label_width, cells_width))
-        table = self.query_one(DataTable)
+        table = self.query_one(LineTable)
         region = table.scrollable_content_region
         header_lines = max(tr(column.label_key).count("\n") + 1 for column in COLUMNS)
         scrollbar = self.SCROLLBAR_ALLOWANCE if len(loans) + header_lines > region.height else 0
@@ -399,27 +396,19 @@ class LoansScreen(WsnegoScreen[None]):
                 )
             )
         )
-        table = self.query_one(DataTable)
+        table = self.query_one(LineTable)
         keep = self.selected_loan_id
         loans = self.shown_loans
         widths, self._pages = self._paginate(loans)
         self.column_page = min(self.column_page, len(self._pages) - 1)
         indexes = self._pages[self.column_page]
         columns = [COLUMNS[index] for index in indexes]
-        labels = [tr(column.label_key) for column in columns]
-        table.clear(columns=True)
-        table.header_height = max(label.count("\n") + 1 for label in labels)
-        for index, column, label in zip(indexes, columns, labels):
-            justify = "right" if column.right_aligned else "left"
-            # Widths are set, not measured later by the table: a refill during a resize
-            # would otherwise paint (and cache) lines with the labels' widths only.
-            table.add_column(
-                Text(label, justify=justify, no_wrap=True, end=""), key=column.key, width=widths[index]
-            )
-        for loan in loans:
-            table.add_row(*(column.cell(tr, loan) for column in columns), key=str(loan.loan_id))
-        if keep is not None:
-            table.move_cursor(row=table.get_row_index(str(keep)), animate=False)
+        self.shown_ids = [loan.loan_id for loan in loans]
+        table.set_table(
+            [LineColumn(tr(column.label_key), widths[index], right=column.right_aligned) for index, column in zip(indexes, columns)],
+            [[column.cell(tr, loan) for column in columns] for loan in loans],
+            cursor_row=self.shown_ids.index(keep) if keep in self.shown_ids else 0,
+        )
         self._show_summary()
         self._show_selected()
 
@@ -450,7 +439,7 @@ class LoansScreen(WsnegoScreen[None]):
                 parts.append(tr("loans.columns_page", page=self.column_page + 1, pages=len(self._pages)))
             summary.update(Content("   ".join(parts)))
 
-    @on(DataTable.RowHighlighted)
+    @on(LineTable.CursorMoved)
     def _show_selected(self) -> None:
         tr = self.tr
         selected = self.query_one("#loans-selected", Static)

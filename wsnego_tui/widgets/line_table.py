@@ -3,7 +3,9 @@
 It looks like Textual's DataTable with a row cursor and zebra stripes (the same component
 colours: header, cursor, even rows), and is driven the same way: arrow keys, Page Up/Down,
 Home/End and the mouse move the cursor (or, in a table shown without a cursor, scroll it); the
-left and right arrows, the wheel and the scroll bars scroll; the header stays.
+left and right arrows, the wheel and the scroll bars scroll; the header stays. Headings may
+have several lines. A click on a heading posts `HeaderSelected` with its column; a click on
+the row under the cursor posts `RowSelected` (the first click on a row moves the cursor).
 
 Why not DataTable: DataTable renders every cell through rich's console (a Padding inside a
 Styled, wrapped and cropped), keeps three caches of rendered cells, rows and lines, and lays
@@ -40,8 +42,9 @@ from textual.strip import Strip
 
 @dataclass(frozen=True)
 class LineColumn:
-    """A column: its heading, its width in terminal cells (padding not included) and whether
-    its cells and heading are right-aligned."""
+    """A column: its heading (lines separated by newlines; the header is as tall as the
+    tallest heading, shorter ones at its top), its width in terminal cells (padding not
+    included) and whether its cells and heading are right-aligned."""
 
     label: str
     width: int
@@ -52,13 +55,18 @@ def fitted_columns(headings: Sequence[tuple[str, bool]], rows: Sequence[Sequence
     """Columns as wide as their widest heading or cell: `headings` holds each column's label
     and whether it is right-aligned."""
     return [
-        LineColumn(label, max([cell_len(label)] + [row[index].cell_len for row in rows]), right=right)
+        LineColumn(label, max([heading_width(label)] + [row[index].cell_len for row in rows]), right=right)
         for index, (label, right) in enumerate(headings)
     ]
 
 
+def heading_width(label: str) -> int:
+    """The width of a heading in terminal cells: that of its widest line."""
+    return max(cell_len(line) for line in label.split("\n"))
+
+
 class LineTable(ScrollView, can_focus=True):
-    """A read-only table with a fixed header line and a row cursor (see the module docstring)."""
+    """A read-only table with a fixed header and a row cursor (see the module docstring)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "line-table--header",
@@ -118,6 +126,30 @@ class LineTable(ScrollView, can_focus=True):
         def control(self) -> LineTable:
             return self.table
 
+    class RowSelected(Message):
+        """A click on the row the cursor is already on (the first click moves the cursor)."""
+
+        def __init__(self, table: LineTable, row: int) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    class HeaderSelected(Message):
+        """A click on a column's heading."""
+
+        def __init__(self, table: LineTable, column: int) -> None:
+            super().__init__()
+            self.table = table
+            self.column = column
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor_up", "Cursor up", show=False),
         Binding("down", "cursor_down", "Cursor down", show=False),
@@ -144,6 +176,8 @@ class LineTable(ScrollView, can_focus=True):
         self.columns: tuple[LineColumn, ...] = ()
         self._rows: list[tuple[Text, ...]] = []
         self.cursor_row = 0
+        self.header_height = 1
+        """Lines of the header: those of the tallest heading."""
 
     # The table's content ---------------------------------------------------------------------
 
@@ -162,7 +196,8 @@ class LineTable(ScrollView, can_focus=True):
             raise ValueError("every row needs one cell per column")
         self.columns = tuple(columns)
         self._rows = [tuple(row) for row in rows]
-        self.virtual_size = Size(self._table_width(), len(self._rows) + 1)
+        self.header_height = max((column.label.count("\n") + 1 for column in self.columns), default=1)
+        self.virtual_size = Size(self._table_width(), len(self._rows) + self.header_height)
         self.cursor_row = 0
         self.move_cursor(cursor_row)
         self.refresh()
@@ -185,10 +220,10 @@ class LineTable(ScrollView, can_focus=True):
         self._scroll_to_cursor()
 
     def _rows_in_view(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
+        return max(1, self.scrollable_content_region.height - self.header_height)
 
     def _scroll_to_cursor(self) -> None:
-        if not self._rows or self.scrollable_content_region.height <= 1:
+        if not self._rows or self.scrollable_content_region.height <= self.header_height:
             return
         top = round(self.scroll_y)
         in_view = self._rows_in_view()
@@ -227,11 +262,29 @@ class LineTable(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None or offset.y < 1 or not self.show_cursor:
+        if offset is None:
             return
-        row = round(self.scroll_y) + offset.y - 1
+        if offset.y < self.header_height:
+            column = self._column_at(round(self.scroll_x) + offset.x)
+            if column is not None:
+                self.post_message(self.HeaderSelected(self, column))
+            return
+        if not self.show_cursor:
+            return
+        row = round(self.scroll_y) + offset.y - self.header_height
         if row < len(self._rows):
-            self.move_cursor(row)
+            if row == self.cursor_row:
+                self.post_message(self.RowSelected(self, row))
+            else:
+                self.move_cursor(row)
+
+    def _column_at(self, x: int) -> int | None:
+        """The column drawn at `x` (cells from the table's left edge), if any."""
+        for index, column in enumerate(self.columns):
+            x -= column.width + 2 * self.cell_padding
+            if x < 0:
+                return index
+        return None
 
     # Drawing ---------------------------------------------------------------------------------
 
@@ -239,12 +292,12 @@ class LineTable(ScrollView, can_focus=True):
         width = self.size.width
         base = self.rich_style
         scroll_x, scroll_y = self.scroll_offset
-        if y == 0:
+        if y < self.header_height:
             header = self.get_component_rich_style("line-table--header")
-            cells = [Text(column.label, justify="right" if column.right else "left") for column in self.columns]
+            cells = [Text(_heading_line(column.label, y), justify="right" if column.right else "left") for column in self.columns]
             segments = self._line(cells, header, Style())
         else:
-            row = scroll_y + y - 1
+            row = scroll_y + y - self.header_height
             if not 0 <= row < len(self._rows):
                 return Strip.blank(width, base)
             style = base
@@ -290,3 +343,9 @@ class LineTable(ScrollView, can_focus=True):
             return Style.from_color(style.color)
         background = Color.from_rich_color(style.bgcolor).blend(self.background_colors[1], factor=0.25)
         return Style.from_color(style.color, background.rich_color)
+
+
+def _heading_line(label: str, line: int) -> str:
+    """Line `line` of a heading (empty below its last line)."""
+    lines = label.split("\n")
+    return lines[line] if line < len(lines) else ""
