@@ -169,6 +169,8 @@ def child(out: Path, width: int, height: int, headless: bool, check_frames: bool
                 if t_paint is None:
                     await until(lambda: id(screen) in painted)
                     t_paint = painted[id(screen)]
+                if id(screen) not in framed:  # a screen uncovered by a pop may be idle before it is drawn
+                    await until(lambda: id(screen) in framed)
                 t_frame = framed[id(screen)]
                 t_ready = await until(lambda: ready(screen))
                 await pilot.pause(THINK_SECONDS)  # the borrower reads the screen before the next key
