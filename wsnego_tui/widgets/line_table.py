@@ -65,6 +65,19 @@ def heading_width(label: str) -> int:
     return max(cell_len(line) for line in label.split("\n"))
 
 
+class _TableMessage(Message):
+    """What every message of a LineTable carries: the table, also as `control` (for `@on`
+    with a selector). Never posted itself, so a handler of one message never gets another."""
+
+    def __init__(self, table: LineTable) -> None:
+        super().__init__()
+        self.table = table
+
+    @property
+    def control(self) -> LineTable:
+        return self.table
+
+
 class LineTable(ScrollView, can_focus=True):
     """A read-only table with a fixed header and a row cursor (see the module docstring)."""
 
@@ -114,41 +127,26 @@ class LineTable(ScrollView, can_focus=True):
     }
     """
 
-    class CursorMoved(Message):
+    class CursorMoved(_TableMessage):
         """The cursor is on another row (by a key, a click or `move_cursor`)."""
 
         def __init__(self, table: LineTable, row: int) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.row = row
 
-        @property
-        def control(self) -> LineTable:
-            return self.table
-
-    class RowSelected(Message):
+    class RowSelected(_TableMessage):
         """A click on the row the cursor is already on (the first click moves the cursor)."""
 
         def __init__(self, table: LineTable, row: int) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.row = row
 
-        @property
-        def control(self) -> LineTable:
-            return self.table
-
-    class HeaderSelected(Message):
+    class HeaderSelected(_TableMessage):
         """A click on a column's heading."""
 
         def __init__(self, table: LineTable, column: int) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.column = column
-
-        @property
-        def control(self) -> LineTable:
-            return self.table
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor_up", "Cursor up", show=False),
