@@ -209,6 +209,12 @@ async def open_screen(
     return app.screen
 
 
+def screen_shown(app: App[object], screen_type: type[Screen[object]]) -> bool:
+    """A `screen_type` screen is on top and mounted. A screen is on top as soon as it is pushed,
+    and composed only later, so a test that waits for a timer's dialog must wait for this."""
+    return isinstance(app.screen, screen_type) and app.screen.is_mounted
+
+
 async def wait_until(pilot: Pilot[int], condition: Callable[[], bool], seconds: float = 15.0) -> float:
     """Let the app run (no keys pressed) until `condition` holds; the seconds it took."""
     start = time.monotonic()

@@ -25,6 +25,7 @@ from app_factory import (
     make_officer_app,
     officer_log_in,
     row_texts,
+    screen_shown,
     settle,
     submit,
     text_of,
@@ -294,7 +295,7 @@ async def test_a_senior_officer_cannot_approve_their_own_proposal_and_is_told_wh
         await build_and_issue(pilot, case, "全额减免")
         assert case.case.pending is not None
         await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, DecisionDialog))
+        await wait_until(pilot, lambda: screen_shown(app, DecisionDialog))
         dialog = app.screen
         await type_into(pilot, "#decide-note", "自己批准")
         await pilot.press("ctrl+s")
@@ -313,7 +314,7 @@ async def test_a_materials_request_goes_to_the_borrower_and_the_answer_comes_bac
         case = await open_case(pilot, app_id)
         loads = case.loads
         await pilot.press("m")
-        await wait_until(pilot, lambda: isinstance(app.screen, DecisionDialog))
+        await wait_until(pilot, lambda: screen_shown(app, DecisionDialog))
         app.screen.query_one("#decide-kind-income", Checkbox).value = True
         await type_into(pilot, "#decide-message", "please send payslips")
         await type_into(pilot, "#decide-note", "income unclear")
@@ -402,7 +403,7 @@ async def test_bad_input_in_the_builder_and_the_dialogs_is_refused_next_to_the_f
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is case)
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, DecisionDialog))
+        await wait_until(pilot, lambda: screen_shown(app, DecisionDialog))
         dialog = app.screen
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: text_of(dialog.query_one("#decide-remedy-message", Static)) == "必填")

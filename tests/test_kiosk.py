@@ -18,6 +18,7 @@ import pytest
 from app_factory import (
     SIZE,
     make_app,
+    screen_shown,
     settle,
     text_of,
     type_into,
@@ -90,7 +91,7 @@ async def test_an_idle_session_counts_down_then_returns_to_an_empty_log_in_scree
         app.notify("a message for this customer only")
         await pilot.press("f2")  # the customer switched to English
         assert app.lang == "en"
-        await wait_until(pilot, lambda: isinstance(app.screen, IdleDialog), seconds=5)
+        await wait_until(pilot, lambda: screen_shown(app, IdleDialog), seconds=5)
         assert "logged out in" in text_of(app.screen.query_one("#kiosk-idle-body"))
         await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen), seconds=5)
         assert app.customer is None
@@ -111,7 +112,7 @@ async def test_a_key_during_the_countdown_keeps_the_session_and_only_closes_the_
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_database(pilot)
         await kiosk_log_in(pilot)
-        await wait_until(pilot, lambda: isinstance(app.screen, IdleDialog), seconds=5)
+        await wait_until(pilot, lambda: screen_shown(app, IdleDialog), seconds=5)
         await pilot.press("escape")  # on the loans screen Escape would log out
         await settle(pilot)
         assert isinstance(app.screen, LoansScreen)
@@ -128,7 +129,7 @@ async def test_keys_pressed_now_and_then_keep_the_idle_lock_away(settings: Setti
             await pilot.press("down")
             await pilot.pause(0.2)
             assert isinstance(app.screen, LoansScreen)
-        await wait_until(pilot, lambda: isinstance(app.screen, IdleDialog), seconds=5)
+        await wait_until(pilot, lambda: screen_shown(app, IdleDialog), seconds=5)
 
 
 async def test_an_unexpected_error_shows_an_apology_and_returns_to_the_log_in_screen(
