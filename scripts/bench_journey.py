@@ -18,6 +18,11 @@ What is measured, and how:
   first loan, `n`, `1` (the kind, not timed) then Enter, the form typed key by key, Ctrl+N, the
   PDF picked in the tree, `s` (submit), `o` (offers), Enter (agreement), last four + PIN +
   Enter, Enter (back to the loan), `p`, Enter, `y` (pay), Esc, Esc, then `i` (inbox) and Esc.
+* Between the last key typed into a field and the key that submits it (the PIN and Enter, the
+  form and Ctrl+N, the agreement's PIN and Enter) the script waits `--typing-pause` seconds
+  (default 0.2 s), as a person's finger moves to that key; the log-in checks the PIN as its
+  last digit is typed, so by Enter that work is mostly done. `--typing-pause 0` presses the
+  submitting key in the same instant.
 * After each screen shows its data the script waits THINK_SECONDS (0.5 s) before the next key,
   as a person reads before pressing on; work a screen does in the background by then is done,
   as it would be for a person. (The app's full garbage collection waits for 1 s of quiet after
@@ -77,6 +82,7 @@ from pathlib import Path
 
 TARGET_MS = 100.0
 THINK_SECONDS = 0.5
+TYPING_PAUSE_SECONDS = 0.2
 """Between a screen showing its data and the next key: a person reads before pressing on."""
 TARGET_MB = 70.0
 PDF = b"%PDF-1.4\n% proof of hardship\n1 0 obj << >> endobj\n%%EOF\n"
@@ -96,7 +102,7 @@ def screen_text(strips: list[object]) -> list[str]:
     return ["".join(strip.text for strip in line if strip is not None) for line in strips]  # type: ignore[attr-defined]
 
 
-def child(out: Path, width: int, height: int, headless: bool, check_frames: bool) -> None:
+def child(out: Path, width: int, height: int, headless: bool, check_frames: bool, typing_pause: float) -> None:
     import resource
 
     from textual._compositor import LayoutUpdate
@@ -189,6 +195,7 @@ def child(out: Path, width: int, height: int, headless: bool, check_frames: bool
             results.append({"step": "(database open, demo loaded)", "painted_ms": None, "ready_ms": 0.0, "rss_mb": vmrss_mb()})
             await type_into("#customer-no", "80000001")
             await type_into("#pin", "111111")
+            await asyncio.sleep(typing_pause)
             await step("log-in → My Loans", ("enter",), "LoansScreen", lambda s: s.loans is not None)
             await step("My Loans → loan detail", ("enter",), "LoanDetailScreen",
                        lambda s: s.detail is not None and s.eligibility is not None and not s.reading)
@@ -198,6 +205,7 @@ def child(out: Path, width: int, height: int, headless: bool, check_frames: bool
                        lambda s: s.view is not None and s.detail is not None)
             await pilot.press("enter", "down", "down", "enter", "tab", *"shop closed", "tab")
             await pilot.press(*"8000", "tab", *"3000", "tab", *"0", "tab", "tab", *"24", "tab")
+            await asyncio.sleep(typing_pause)
             await step("application form → proofs", ("ctrl+n",), "ProofsScreen", lambda s: s.view is not None)
             tree = app.screen.query_one("#proofs-tree")
             tree.focus()
@@ -210,6 +218,7 @@ def child(out: Path, width: int, height: int, headless: bool, check_frames: bool
             await step("progress → offers", ("o",), "OffersScreen", lambda s: s.loaded and bool(s.offers))
             await step("offers → agreement", ("enter",), "ConfirmScreen", lambda s: s.offer is not None)
             await pilot.press(*"0001", "tab", *"111111")
+            await asyncio.sleep(typing_pause)
             confirm = app.screen
             t0 = time.perf_counter()
             await pilot.press("enter")
@@ -275,12 +284,13 @@ def child(out: Path, width: int, height: int, headless: bool, check_frames: bool
 # --- the parent: runs, aggregates, reports ------------------------------------------------------
 
 
-def run_child(width: int, height: int, headless: bool, check_frames: bool) -> dict[str, object]:
+def run_child(width: int, height: int, headless: bool, check_frames: bool, typing_pause: float) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="wsnego-bench-") as temp:
         out = Path(temp) / "result.json"
         env = {**os.environ, "WSNEGO_HOME": str(Path(temp) / "home"), "TERM": os.environ.get("TERM", "xterm-256color")}
         env.pop("WSNEGO_DB_URL", None)
-        command = [sys.executable, __file__, "--child", str(out), "--size", f"{width}x{height}"]
+        command = [sys.executable, __file__, "--child", str(out), "--size", f"{width}x{height}",
+                   "--typing-pause", str(typing_pause)]
         if headless:
             command.append("--headless")
         if check_frames:
@@ -313,18 +323,21 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--check-frames", action="store_true",
                         help="compare each screen's first frame with what it shows once painted (slows the walk)")
+    parser.add_argument("--typing-pause", type=float, default=TYPING_PAUSE_SECONDS,
+                        help="seconds between a field's last key and the key that submits it")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     width, height = (int(n) for n in args.size.lower().split("x"))
     if args.child:
-        child(args.child, width, height, args.headless, args.check_frames)
+        child(args.child, width, height, args.headless, args.check_frames, args.typing_pause)
         return 0
 
     load_before = subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip()
-    runs = [run_child(width, height, args.headless, args.check_frames) for _ in range(args.runs)]
+    runs = [run_child(width, height, args.headless, args.check_frames, args.typing_pause) for _ in range(args.runs)]
     names = [step["step"] for step in runs[0]["steps"]]  # type: ignore[index]
     print(f"wsnego-tui journey benchmark: {args.runs} runs, {width}x{height}, "
-          f"{'headless' if args.headless else 'pty'} driver, Python {sys.version.split()[0]}")
+          f"{'headless' if args.headless else 'pty'} driver, typing pause {args.typing_pause} s, "
+          f"Python {sys.version.split()[0]}")
     print(f"uptime before: {load_before}")
     load_after = subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip()
     print(f"uptime after:  {load_after}")

@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input
 
 from app_factory import (
@@ -18,8 +19,10 @@ from app_factory import (
     text_of,
     type_into,
     wait_for_database,
+    wait_until,
 )
 from wsnego_tui.config import Settings
+from wsnego_tui.core import pins
 from wsnego_tui.core.clock import FixedClock
 from wsnego_tui.i18n import format_money
 from wsnego_tui.screens.loans import LoansScreen
@@ -258,5 +261,107 @@ async def test_a_number_and_enter_arriving_in_one_burst_are_taken_in_order(
         assert app.focused is screen.query_one("#pin", Input)  # on to the PIN, as Enter means
         for key in [*"111111", "enter"]:
             app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await settle(pilot)
+        assert isinstance(app.screen, LoansScreen)
+
+
+@pytest.fixture
+def scrypt_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The PINs scrypt was run for (in whichever thread), in order."""
+    runs: list[str] = []
+    real = pins.verify_pin
+
+    def verify(pin: str, stored: str) -> bool:
+        runs.append(pin)
+        return real(pin, stored)
+
+    monkeypatch.setattr(pins, "verify_pin", verify)
+    return runs
+
+
+def failed_logins(app, customer_no: str) -> int:  # type: ignore[no-untyped-def]
+    from sqlmodel import Session, select
+
+    from wsnego_tui.store.models import Customer
+
+    with Session(app.services.engine) as s:
+        return s.exec(select(Customer.failed_logins).where(Customer.customer_no == customer_no)).one()
+
+
+async def test_the_pin_is_checked_as_its_last_digit_is_typed_and_enter_only_answers(
+    settings: Settings, clock: FixedClock, scrypt_runs: list[str]
+) -> None:
+    """scrypt runs once, before Enter; the check alone logs nobody in and counts nothing."""
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        login = app.screen
+        await type_into(pilot, "#customer-no", "80000001")
+        await type_into(pilot, "#pin", "11111")
+        await settle(pilot)
+        assert scrypt_runs == []  # five digits: nothing to check yet
+        await pilot.press("1")
+        await wait_until(pilot, lambda: login._precheck is not None and login._precheck.done.is_set())
+        assert scrypt_runs == ["111111"]
+        assert isinstance(app.screen, LoginScreen) and login_status(app) == ""
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LoansScreen)
+        assert scrypt_runs == ["111111"]
+        assert login._precheck is None  # the PIN is not kept after the attempt
+
+
+async def test_a_pin_changed_after_its_early_check_is_judged_as_typed(
+    settings: Settings, clock: FixedClock, scrypt_runs: list[str]
+) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        login = app.screen
+        await type_into(pilot, "#customer-no", "80000001")
+        await type_into(pilot, "#pin", "111111")
+        await wait_until(pilot, lambda: scrypt_runs == ["111111"])
+        await pilot.press("backspace", "9")  # now wrong
+        await wait_until(pilot, lambda: login._precheck is not None and login._precheck.pin == "111119")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert login_status(app) == "客户号或密码不正确。"
+        assert failed_logins(app, "80000001") == 1
+        assert login._precheck is None and app.screen.query_one("#pin", Input).value == ""
+
+        # A number changed after the PIN was checked: the check is made again for it.
+        await type_into(pilot, "#pin", "222222")
+        await wait_until(pilot, lambda: login._precheck is not None and login._precheck.done.is_set())
+        await type_into(pilot, "#customer-no", "80000002")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LoansScreen)
+        assert app.customer is not None and app.customer.customer_no == "80000002"
+        assert failed_logins(app, "80000001") == 1
+
+
+async def test_pins_typed_and_never_submitted_count_no_attempt(
+    settings: Settings, clock: FixedClock, scrypt_runs: list[str]
+) -> None:
+    """Six wrong PINs typed one after the other, none submitted: nothing locked, one check at a
+    time (a PIN typed while one runs is checked after it, a stale one never)."""
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        login = app.screen
+        await type_into(pilot, "#customer-no", "80000003")
+        for digit in "012345":
+            await type_into(pilot, "#pin", digit * 6)
+        await wait_until(pilot, lambda: login._precheck is not None and login._precheck.pin == "555555"
+                         and login._precheck.done.is_set())
+        assert scrypt_runs[0] == "000000" and scrypt_runs[-1] == "555555"
+        assert len(scrypt_runs) <= 6
+        assert failed_logins(app, "80000003") == 0
+        await type_into(pilot, "#pin", "")
+        await settle(pilot)
+        assert login._precheck is None  # a PIN cleared from the field is not kept either
+        await type_into(pilot, "#pin", "333333")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, LoansScreen)

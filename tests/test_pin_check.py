@@ -21,7 +21,7 @@ from wsnego_tui.core.views import LoginOutcome
 from wsnego_tui.services import Services
 from wsnego_tui.services.officer import OfficerServices
 from wsnego_tui.store.engine import write_session
-from wsnego_tui.store.models import Customer
+from wsnego_tui.store.models import AuditEntry, Customer
 
 ONE = hash_pin("111111", salt=b"\x01" * 16)
 TWO = hash_pin("222222", salt=b"\x02" * 16)
@@ -139,3 +139,54 @@ def test_the_agreement_runs_scrypt_without_the_write_lock(
     done = svc.accept_offer(customer, application.id, offers[0].id, pin="111111", last4="0001")
     assert done.status == "plan_active"
     assert lock_seen_by_scrypt == [True]
+
+
+def _login_state(services: Services, customer_no: str) -> tuple[int, object, int]:
+    """(failed log-ins, locked until, audit entries about log-ins) of one customer."""
+    with write_session(services.engine) as s:
+        customer = s.exec(select(Customer).where(Customer.customer_no == customer_no)).one()
+        entries = s.exec(select(AuditEntry).where(AuditEntry.action.startswith("login"))).all()  # type: ignore[attr-defined]
+        return customer.failed_logins, customer.locked_until, len(entries)
+
+
+def test_an_early_check_answers_nothing_and_counts_no_attempt(sqlite_demo_services: Services) -> None:
+    """What a log-in form computes before Enter: six wrong PINs checked early lock nothing and
+    leave no trace; only `login` counts."""
+    before = _login_state(sqlite_demo_services, "80000003")
+    for _ in range(6):
+        sqlite_demo_services.pin_check("80000003", "000000")
+    assert _login_state(sqlite_demo_services, "80000003") == before
+    assert sqlite_demo_services.login("80000003", "333333").outcome == LoginOutcome.OK
+
+
+def test_a_log_in_with_its_early_check_runs_no_second_scrypt(sqlite_demo_services: Services, counted: list[str]) -> None:
+    for number, pin, outcome in (("80000001", "111111", LoginOutcome.OK), ("80000001", "000000", LoginOutcome.REJECTED),
+                                 ("89999999", "111111", LoginOutcome.REJECTED)):
+        counted.clear()
+        check = sqlite_demo_services.pin_check(number, pin)
+        assert sqlite_demo_services.login(number, pin, check).outcome == outcome
+        assert len(counted) == 1, (number, pin)
+    assert _login_state(sqlite_demo_services, "80000001")[0] == 1  # the wrong PIN counted once, at log-in
+
+
+def test_an_early_check_of_another_pin_or_number_is_not_trusted(sqlite_demo_services: Services, counted: list[str]) -> None:
+    svc = sqlite_demo_services
+    # Checked early with a wrong PIN, then the right one was typed: the log-in checks again.
+    assert svc.login("80000001", "111111", svc.pin_check("80000001", "999999")).outcome == LoginOutcome.OK
+    # Checked early with the right PIN, then a wrong one: rejected, and counted.
+    assert svc.login("80000001", "999999", svc.pin_check("80000001", "111111")).outcome == LoginOutcome.REJECTED
+    assert _login_state(svc, "80000001")[0] == 1
+    # The right PIN of another customer, checked early, opens nothing here.
+    assert svc.login("80000002", "111111", svc.pin_check("80000001", "111111")).outcome == LoginOutcome.REJECTED
+    # ... and a check against an unknown number does not stand for a real one.
+    assert svc.login("80000001", "111111", svc.pin_check("89999999", "111111")).outcome == LoginOutcome.OK
+    assert len(counted) == 8  # every early check, and a fresh one for each mismatch
+
+
+def test_an_officer_log_in_takes_its_early_check_too(sqlite_demo_services: Services, counted: list[str]) -> None:
+    officers = OfficerServices(sqlite_demo_services)
+    check = officers.pin_check("O0002", "900002")
+    assert officers.login("O0002", "900002", check).outcome == LoginOutcome.OK
+    assert len(counted) == 1
+    assert officers.login("O0002", "900002", officers.pin_check("O0002", "000000")).outcome == LoginOutcome.OK
+    assert len(counted) == 3

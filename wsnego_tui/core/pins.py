@@ -58,12 +58,19 @@ class PinCheck:
     found (`PinCheck(pin, hash)`), and the write transaction, which re-reads the row, asks
     `matches(hash_now)`: the same answer when the hash has not changed since, a fresh check
     against the new hash when it has (the PIN was changed, or the row appeared, meanwhile).
-    Pass UNKNOWN_CUSTOMER_HASH for a row that does not exist, so every answer costs the same."""
+    Pass UNKNOWN_CUSTOMER_HASH for a row that does not exist, so every answer costs the same.
+
+    A check says nothing by itself and counts no attempt: a log-in form may make one as soon as
+    the PIN is complete, before Enter, and hand it to the log-in, which answers and counts."""
 
     def __init__(self, pin: str, stored: str) -> None:
         self._pin = pin
         self._stored = stored
         self._ok = is_well_formed_pin(pin) and verify_pin(pin, stored)
+
+    def is_for(self, pin: str) -> bool:
+        """Whether this check was made for `pin` (compared in constant time)."""
+        return hmac.compare_digest(self._pin.encode(), pin.encode())
 
     def matches(self, stored: str) -> bool:
         if stored != self._stored:  # both read from the database: nothing secret to time

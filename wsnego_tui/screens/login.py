@@ -6,10 +6,11 @@ through a Chinese input method count as digits. Enter is offered in the Footer o
 database is open (before that it says to wait). A rejected log-in shows one message that never
 says whether the customer number exists; a locked one says until when. Outside kiosk mode the
 last customer number that logged in is remembered in the state file (written atomically, in
-the worker) and prefilled next time.
+the worker, once the answer is on its way) and prefilled next time.
 
 Never touches the database on the UI thread, never shows data as markup, and never keeps the
-PIN anywhere but in its Input (it is cleared after every attempt).
+PIN anywhere but in its Input and the early check of screens/login_form.py (both dropped
+after every attempt).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from wsnego_tui.widgets.footer import KeyFooter
 if TYPE_CHECKING:
     # core.views defines many dataclasses (~25 ms to import): the log-in screen must paint
     # without it, so the outcomes are imported where a log-in answer is handled.
+    from wsnego_tui.core.pins import PinCheck
     from wsnego_tui.core.views import LoginResult
     from wsnego_tui.services.api import Services
 
@@ -121,16 +123,19 @@ class LoginScreen(PinLoginScreen):
             return ""
         return read_remembered_customer_no(settings.paths.state_file)
 
-    def log_in_with(self, services: Services, number: str, pin: str) -> LoginResult:
+    def log_in_with(self, services: Services, number: str, pin: str, check: PinCheck | None) -> LoginResult:
+        return services.login(number, pin, check)
+
+    def after_log_in(self, result: LoginResult, number: str) -> None:
+        """Remember the number that logged in (not in kiosk mode), once My Loans is on its way:
+        the state file is written with an fsync."""
         from wsnego_tui.core.views import LoginOutcome
 
-        result = services.login(number, pin)
         if result.outcome is LoginOutcome.OK and not self.app.settings.kiosk:
             try:
                 remember_customer_no(self.app.settings.paths.state_file, number)
             except OSError:
                 log.warning("could not remember the customer number", exc_info=True)
-        return result
 
     def open_session(self, result: LoginResult) -> bool:
         if result.customer is None:

@@ -20,6 +20,7 @@ from textual.widgets import Footer
 from wsnego_tui.screens.login_form import PinLoginScreen
 
 if TYPE_CHECKING:
+    from wsnego_tui.core.pins import PinCheck
     from wsnego_tui.core.views_officer import OfficerLoginResult
     from wsnego_tui.officer_app import OfficerApp
     from wsnego_tui.services.officer import OfficerServices
@@ -62,8 +63,8 @@ class OfficerLoginScreen(PinLoginScreen):
     def normalize_number(self, value: str) -> str:
         return value.strip().upper()
 
-    def log_in_with(self, services: OfficerServices, number: str, pin: str) -> OfficerLoginResult:
-        return services.login(number, pin)
+    def log_in_with(self, services: OfficerServices, number: str, pin: str, check: PinCheck | None) -> OfficerLoginResult:
+        return services.login(number, pin, check)
 
     def open_session(self, result: OfficerLoginResult) -> bool:
         if result.officer is None:

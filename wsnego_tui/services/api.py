@@ -167,18 +167,31 @@ class Services:
 
     # -- customers ------------------------------------------------------------------------
 
-    def login(self, customer_no: str, pin: str) -> LoginResult:
+    def pin_check(self, customer_no: str, pin: str) -> PinCheck:
+        """The slow half of `login`: `pin` checked (scrypt) against the hash a plain read finds
+        for `customer_no`, with no lock held. It answers nothing and counts no attempt; a
+        log-in form starts it once the PIN is complete and passes it to `login`."""
+        from sqlmodel import select
+
+        from wsnego_tui.store.models import Customer
+
+        with self._read() as s:
+            stored = s.exec(select(Customer.pin_hash).where(Customer.customer_no == customer_no)).first()
+        return PinCheck(pin, stored or UNKNOWN_CUSTOMER_HASH)
+
+    def login(self, customer_no: str, pin: str, check: PinCheck | None = None) -> LoginResult:
         """Check a customer number and PIN. A wrong number and a wrong PIN get the same answer
         and cost the same time; five wrong PINs lock the customer for 15 minutes (the counter
-        lives in the database, shared by every session)."""
+        lives in the database, shared by every session). `check`, from `pin_check`, saves
+        scrypt's time here; one made for another PIN is ignored, and one made against a hash
+        that has changed since is made again."""
         from sqlmodel import select
 
         from wsnego_tui.store.models import Customer
 
         now = self.clock.now()
-        with self._read() as s:
-            stored = s.exec(select(Customer.pin_hash).where(Customer.customer_no == customer_no)).first()
-        check = PinCheck(pin, stored or UNKNOWN_CUSTOMER_HASH)  # no lock held meanwhile
+        if check is None or not check.is_for(pin):
+            check = self.pin_check(customer_no, pin)
         with self._write() as s:
             customer = s.exec(select(Customer).where(Customer.customer_no == customer_no)).first()
             pin_ok = check.matches(customer.pin_hash if customer else UNKNOWN_CUSTOMER_HASH)

@@ -79,17 +79,27 @@ class OfficerServices:
 
     # -- log-in -------------------------------------------------------------------------------
 
-    def login(self, officer_no: str, pin: str) -> OfficerLoginResult:
+    def pin_check(self, officer_no: str, pin: str) -> PinCheck:
+        """As `Services.pin_check`, for an officer number."""
+        from sqlmodel import select
+
+        from wsnego_tui.store.models import Officer
+
+        with self.svc._read() as s:
+            stored = s.exec(select(Officer.pin_hash).where(Officer.officer_no == officer_no)).first()
+        return PinCheck(pin, stored or UNKNOWN_CUSTOMER_HASH)
+
+    def login(self, officer_no: str, pin: str, check: PinCheck | None = None) -> OfficerLoginResult:
         """Officer number and PIN, with the customers' rules: one answer for a wrong number and
-        a wrong PIN, at the same cost; five wrong PINs lock the officer for 15 minutes."""
+        a wrong PIN, at the same cost; five wrong PINs lock the officer for 15 minutes. `check`
+        as for `Services.login`."""
         from sqlmodel import select
 
         from wsnego_tui.store.models import Officer
 
         now = self.svc.clock.now()
-        with self.svc._read() as s:
-            stored = s.exec(select(Officer.pin_hash).where(Officer.officer_no == officer_no)).first()
-        check = PinCheck(pin, stored or UNKNOWN_CUSTOMER_HASH)  # no lock held meanwhile
+        if check is None or not check.is_for(pin):
+            check = self.pin_check(officer_no, pin)
         with self.svc._write() as s:
             row = s.exec(select(Officer).where(Officer.officer_no == officer_no).with_for_update()).first()
             pin_ok = check.matches(row.pin_hash if row else UNKNOWN_CUSTOMER_HASH)
