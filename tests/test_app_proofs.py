@@ -19,7 +19,7 @@ from wsnego_tui.core.application_form import FormFields
 from wsnego_tui.core.clock import FixedClock
 from wsnego_tui.core.lifecycle import ApplicationKind
 from wsnego_tui.core.proofs import ProofKind
-from wsnego_tui.screens.proofs import ProofsScreen, size_text
+from wsnego_tui.screens.proofs import ProofKindList, ProofsScreen, size_text
 from wsnego_tui.widgets.file_picker import ProofFileTree
 from wsnego_tui.widgets.line_table import LineTable
 from wsnego_tui.i18n import Translator
@@ -103,15 +103,17 @@ async def pick(pilot: Pilot[int], screen: ProofsScreen, name: str) -> None:
 
 
 async def choose_kind(pilot: Pilot[int], screen: ProofsScreen, kind: ProofKind) -> None:
-    """Open the kind list with the keyboard and move to `kind`."""
-    select = screen.query_one("#proofs-kind", Select)
-    select.focus()
-    await pilot.press("enter")
-    current = [value for _, value in select._options].index(select.value)
-    wanted = [value for _, value in select._options].index(kind.value)
+    """Move to `kind` in the kind list with the arrow keys and press Enter (which goes on to
+    the folder tree)."""
+    kinds = screen.query_one("#proofs-kind", ProofKindList)
+    kinds.focus()
+    await pilot.pause()
+    order = [option.id for option in kinds.options]
+    current, wanted = order.index(kinds.value), order.index(kind.value)
     await pilot.press(*(["down"] * (wanted - current) if wanted >= current else ["up"] * (current - wanted)), "enter")
     await settle(pilot)
-    assert select.value == kind.value
+    assert kinds.value == kind.value
+    assert screen.query_one(ProofFileTree).has_focus
 
 
 def picker_message(screen: ProofsScreen) -> str:
@@ -152,7 +154,7 @@ async def test_picking_a_pdf_in_the_tree_attaches_it_as_the_chosen_kind(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_proofs(pilot, "80000001", "111111", view.id)
         assert "\u2717 困难证明 缺少" in text_of(screen.query_one("#proofs-required"))
-        assert screen.query_one("#proofs-kind", Select).value == "hardship"  # the missing kind first
+        assert screen.query_one("#proofs-kind", ProofKindList).value == "hardship"  # the missing kind first
         await pick(pilot, screen, "payslip.pdf")
         proofs = services.application(customer_id("80000001"), view.id).proofs
         assert [(p.kind, p.original_name, p.media_type) for p in proofs] == [("hardship", "payslip.pdf", "application/pdf")]
@@ -311,7 +313,7 @@ async def test_a_materials_request_is_answered_by_sending_the_materials(
         required = text_of(screen.query_one("#proofs-required"))
         assert "银行要求补充：\u2717 困难证明 缺少" in required
         assert "银行留言：请补充住院证明" in required
-        assert screen.query_one("#proofs-kind", Select).value == "hardship"  # the requested kind first
+        assert screen.query_one("#proofs-kind", ProofKindList).value == "hardship"  # the requested kind first
         await pick(pilot, screen, "statement.pdf")
         assert "银行要求补充：\u2713 困难证明 已附" in text_of(screen.query_one("#proofs-required"))
         await pilot.press("s")
@@ -337,8 +339,15 @@ async def test_the_proofs_screen_follows_the_language_key(
         await settle(pilot)
         assert screen.sub_title == "Step 6 Proofs   [1st negotiation]"
         assert "\u2713 Hardship evidence attached" in text_of(screen.query_one("#proofs-required"))
-        assert row_texts(screen.query_one("#proofs-table", LineTable))[0][0] == "Hardship evidence"
-        assert row_texts(screen.query_one("#proofs-table", LineTable))[0][5] == "28 Nov 2026 09:30"
+        table = screen.query_one("#proofs-table", LineTable)
+        assert row_texts(table)[0][0] == "Hardship evidence"
+        assert row_texts(table)[0][5] == "28 Nov 2026 09:30"
+        assert table.render_line(1).text.split("  ")[0].strip() == "Hardship evidence"  # the longest kind, not cut
+        kinds = screen.query_one("#proofs-kind", ProofKindList)
+        assert [str(option.prompt) for option in kinds.options] == [
+            "Income proof", "Expense proof", "Hardship evidence", "Proof of funds"
+        ]
+        assert kinds.value == "hardship"  # relabelled, still on the same kind
         assert footer_descriptions(app)["s"] == "Submit"
 
 

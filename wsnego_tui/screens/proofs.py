@@ -6,7 +6,8 @@ with a present or missing mark. The attached files show their kind, original nam
 safe_text), size, type, the first 12 hex digits of their sha256 and when they were added; the
 highlighted one can be removed while the application is a draft. The picker is a folder tree
 rooted at settings.proof_roots (widgets.file_picker); Enter on a file attaches it as the kind
-chosen beside the tree, and the intake's refusal (a link, a device or pipe, not really a
+highlighted in the list beside the tree (`ProofKindList`: every kind in view, lighter to build
+than a Select, which makes its drop-down list up front), and the intake's refusal (a link, a device or pipe, not really a
 PDF/PNG/JPEG, too large, ...) is shown there in the UI language. `s` submits, with one
 idempotency key for the life of the screen, so a double press submits once; it is refused,
 naming the missing kinds, until every required kind is attached. On success the progress
@@ -24,6 +25,7 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,7 +33,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DirectoryTree, Header, Label, Select, Static
+from textual.widgets import DirectoryTree, Header, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
 
 from wsnego_tui.core.eligibility import required_proofs
 from wsnego_tui.core.lifecycle import ApplicationKind
@@ -55,6 +58,30 @@ MIB = 1024 * 1024
 
 def kind_label(tr: Translator, kind: str) -> str:
     return enum_label(tr.lang, "proofs.kind", kind)
+
+
+class ProofKindList(OptionList):
+    """Every proof kind, all in view; the highlighted one is what the next file proves.
+    Arrows (or a click) move the highlight; Enter goes on to the folder tree."""
+
+    def __init__(self, tr: Translator, *, id: str) -> None:
+        super().__init__(*(Option(Text(kind_label(tr, kind.value)), id=kind.value) for kind in ProofKind), id=id)
+        self.set_reactive(OptionList.highlighted, 0)
+
+    @property
+    def value(self) -> str:
+        """The highlighted kind (a ProofKind value)."""
+        option = self.highlighted_option
+        return option.id if option is not None and option.id else ProofKind.INCOME.value
+
+    def show_kind(self, kind: str) -> None:
+        """Highlight `kind` without it counting as the borrower's choice (no message)."""
+        with self.prevent(OptionList.OptionHighlighted):
+            self.highlighted = self.get_option_index(kind)
+
+    def relabel(self, tr: Translator) -> None:
+        for kind in ProofKind:
+            self.replace_option_prompt(kind.value, Text(kind_label(tr, kind.value)))
 
 
 def size_text(tr: Translator, size: int) -> str:
@@ -156,14 +183,11 @@ class ProofsScreen(WsnegoScreen[None]):
                     yield ProofFileTree(self.roots[0], id="proofs-tree")
                 with Vertical(id="proofs-side"):
                     yield Label(tr("proofs.picker.kind"), id="proofs-kind-label", markup=False)
-                    yield Select(self._kind_options(), allow_blank=False, compact=True, id="proofs-kind")
+                    yield ProofKindList(tr, id="proofs-kind")
                     yield Static(tr("proofs.picker.help"), id="proofs-help", markup=False)
                     yield Static("", id="proofs-picker-message", markup=False)
             yield Static("", id="proofs-status", markup=False)
         yield KeyFooter()
-
-    def _kind_options(self) -> list[tuple[Text, str]]:
-        return [(Text(kind_label(self.tr, kind.value)), kind.value) for kind in ProofKind]
 
     def on_mount(self) -> None:
         self.show_step()
@@ -206,9 +230,7 @@ class ProofsScreen(WsnegoScreen[None]):
             wanted = candidates[0] if candidates else None
             if wanted is not None:
                 self._auto_kind = wanted
-                select = self.query_one("#proofs-kind", Select)
-                with select.prevent(Select.Changed):
-                    select.value = wanted
+                self.query_one("#proofs-kind", ProofKindList).show_kind(wanted)
         self.refresh_bindings()
 
     @property
@@ -331,9 +353,10 @@ class ProofsScreen(WsnegoScreen[None]):
         tr = self.tr
         table = self.query_one("#proofs-table", LineTable)
         keep = self.selected_proof_id
+        kind_width = max(cell_len(kind_label(tr, kind.value)) for kind in ProofKind)  # none is cut
         columns = (
-            ("kind", "proofs.col.kind", 12, False),
-            ("name", "proofs.col.name", 24, False),
+            ("kind", "proofs.col.kind", kind_width, False),
+            ("name", "proofs.col.name", 24 if kind_width <= 12 else 22, False),
             ("size", "proofs.col.size", 10, True),
             ("type", "proofs.col.type", 4, False),
             ("sha", "proofs.col.sha", SHA_SHOWN, False),
@@ -400,11 +423,15 @@ class ProofsScreen(WsnegoScreen[None]):
 
     # Picking and attaching ----------------------------------------------------------------------
 
-    @on(Select.Changed, "#proofs-kind")
-    def _kind_changed(self, event: Select.Changed) -> None:
+    @on(OptionList.OptionHighlighted, "#proofs-kind")
+    def _kind_changed(self, event: OptionList.OptionHighlighted) -> None:
         """The borrower's own choice of kind is kept until a file is attached."""
-        if self.view is not None and event.value != self._auto_kind:
+        if self.view is not None and event.option.id != self._auto_kind:
             self._kind_chosen = True
+
+    @on(OptionList.OptionSelected, "#proofs-kind")
+    def _kind_confirmed(self, event: OptionList.OptionSelected) -> None:
+        self.query_one("#proofs-tree", ProofFileTree).focus()
 
     @on(Select.Changed, "#proofs-root")
     def _root_changed(self, event: Select.Changed) -> None:
@@ -419,8 +446,7 @@ class ProofsScreen(WsnegoScreen[None]):
         if not self.can_attach:
             self._set_picker_message("proofs.error.not_editable", error=True)
             return
-        kind_value = self.query_one("#proofs-kind", Select).value
-        kind = ProofKind(str(kind_value))
+        kind = ProofKind(self.query_one("#proofs-kind", ProofKindList).value)
         self.busy = True
         self._set_picker_message("proofs.attaching")
         self.refresh_bindings()
@@ -595,9 +621,5 @@ class ProofsScreen(WsnegoScreen[None]):
         self.query_one("#proofs-picker-title", Static).update(Content(tr("proofs.picker.title")))
         self.query_one("#proofs-kind-label", Label).update(Content(tr("proofs.picker.kind")))
         self.query_one("#proofs-help", Static).update(Content(tr("proofs.picker.help")))
-        select = self.query_one("#proofs-kind", Select)
-        value = select.value
-        with select.prevent(Select.Changed):
-            select.set_options(self._kind_options())
-            select.value = value
+        self.query_one("#proofs-kind", ProofKindList).relabel(tr)
         self._show_all()
