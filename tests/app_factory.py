@@ -38,6 +38,8 @@ from wsnego_tui.core.views import CustomerView
 from wsnego_tui.widgets.line_table import LineTable
 
 if TYPE_CHECKING:
+    import pytest
+
     from wsnego_tui.services import Services
 
 SIZE = (100, 30)
@@ -207,6 +209,27 @@ async def open_screen(
     app.push_screen(make_screen(app.customer))  # type: ignore[attr-defined]
     await settle(pilot)
     return app.screen
+
+
+def record_scrypt_runs(monkeypatch: pytest.MonkeyPatch, what: Callable[[str, str], str]) -> list[str]:
+    """Every PIN check's scrypt from now on (in whichever thread), as `what(pin, stored_hash)`."""
+    from wsnego_tui.core import pins
+
+    runs: list[str] = []
+    real = pins.verify_pin
+
+    def verify(pin: str, stored: str) -> bool:
+        runs.append(what(pin, stored))
+        return real(pin, stored)
+
+    monkeypatch.setattr(pins, "verify_pin", verify)
+    return runs
+
+
+def early_check_done(screen: object) -> bool:
+    """The screen's early PIN check (screens/early_pin.py) has been made."""
+    pending = screen.early_pin.pending  # type: ignore[attr-defined]
+    return pending is not None and pending.done.is_set()
 
 
 def screen_shown(app: App[object], screen_type: type[Screen[object]]) -> bool:

@@ -97,3 +97,11 @@ def sqlite_demo_services(settings: Settings, clock: FixedClock):  # type: ignore
     services.load_demo()
     yield services
     services.close()
+
+
+@pytest.fixture
+def scrypt_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The PINs scrypt was run for (in whichever thread), in order."""
+    from app_factory import record_scrypt_runs
+
+    return record_scrypt_runs(monkeypatch, lambda pin, stored: pin)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app_factory import (
+    early_check_done,
     SETTLEMENT_FORM,
     SIZE,
     footer_descriptions,
@@ -17,6 +18,7 @@ from app_factory import (
     settle,
     text_of,
     type_into,
+    wait_until,
 )
 from sqlmodel import func, select
 from textual.widgets import Input
@@ -30,7 +32,7 @@ from wsnego_tui.screens.confirm import ConfirmScreen, QuestionDialog
 from wsnego_tui.screens.loans import LoansScreen
 from wsnego_tui.services import Services
 from wsnego_tui.store.engine import read_session
-from wsnego_tui.store.models import AuditEntry
+from wsnego_tui.store.models import AuditEntry, Customer
 from wsnego_tui.widgets.line_table import LineTable
 
 
@@ -354,3 +356,55 @@ async def test_the_pin_and_enter_arriving_in_one_burst_confirm_with_the_whole_pi
         await settle(pilot)
         assert text_of(screen.query_one("#confirm-done")).startswith("新还款计划已生效。")
     assert sqlite_demo_services.application(customer, application).status == "plan_active"
+
+
+
+def failed_pins(services: Services, customer: int) -> int:
+    with read_session(services.engine) as s:
+        return s.exec(select(Customer.failed_logins).where(Customer.id == customer)).one()
+
+
+async def test_the_pin_is_checked_as_its_sixth_digit_is_typed_and_enter_only_answers(
+    settings: Settings, clock: FixedClock, sqlite_demo_services: Services, tmp_path: Path, scrypt_runs: list[str]
+) -> None:
+    customer, application = reviewed(sqlite_demo_services, tmp_path / "proofs")
+    _, offers = sqlite_demo_services.offers(customer, application)
+    app = make_app(settings, clock, services=sqlite_demo_services)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "80000001", "111111", lambda c: ConfirmScreen(c, application, offers[0].id))
+        scrypt_runs.clear()  # the log-in's
+        await type_into(pilot, "#confirm-last4", "0001")
+        await type_into(pilot, "#confirm-pin", "00000")
+        await settle(pilot)
+        assert scrypt_runs == []
+        await pilot.press("0")  # a wrong PIN, checked early: it counts nothing
+        await wait_until(pilot, lambda: early_check_done(screen))
+        assert scrypt_runs == ["000000"] and failed_pins(sqlite_demo_services, customer) == 0
+        await type_into(pilot, "#confirm-pin", "111111")  # corrected before Enter
+        await wait_until(pilot, lambda: scrypt_runs == ["000000", "111111"])
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.result is not None and screen.result.status == "plan_active"
+        assert scrypt_runs == ["000000", "111111"]  # Enter ran no scrypt of its own
+        assert failed_pins(sqlite_demo_services, customer) == 0
+        assert screen.early_pin.pending is None
+
+
+async def test_a_pin_changed_after_its_early_check_is_refused_as_typed_and_counted_once(
+    settings: Settings, clock: FixedClock, sqlite_demo_services: Services, tmp_path: Path, scrypt_runs: list[str]
+) -> None:
+    customer, application = reviewed(sqlite_demo_services, tmp_path / "proofs")
+    _, offers = sqlite_demo_services.offers(customer, application)
+    app = make_app(settings, clock, services=sqlite_demo_services)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "80000001", "111111", lambda c: ConfirmScreen(c, application, offers[0].id))
+        await type_into(pilot, "#confirm-last4", "0001")
+        await type_into(pilot, "#confirm-pin", "111111")
+        await wait_until(pilot, lambda: early_check_done(screen))
+        await type_into(pilot, "#confirm-pin", "000000")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert message(screen, "pin") == "密码不正确"
+        assert failed_pins(sqlite_demo_services, customer) == 1
+        assert screen.early_pin.pending is None
+    assert sqlite_demo_services.application(customer, application).status == "offer_issued"

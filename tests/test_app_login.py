@@ -6,10 +6,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
 from textual.widgets import Input
 
 from app_factory import (
+    early_check_done,
     SIZE,
     footer_descriptions,
     log_in,
@@ -22,7 +22,6 @@ from app_factory import (
     wait_until,
 )
 from wsnego_tui.config import Settings
-from wsnego_tui.core import pins
 from wsnego_tui.core.clock import FixedClock
 from wsnego_tui.i18n import format_money
 from wsnego_tui.screens.loans import LoansScreen
@@ -265,20 +264,6 @@ async def test_a_number_and_enter_arriving_in_one_burst_are_taken_in_order(
         assert isinstance(app.screen, LoansScreen)
 
 
-@pytest.fixture
-def scrypt_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The PINs scrypt was run for (in whichever thread), in order."""
-    runs: list[str] = []
-    real = pins.verify_pin
-
-    def verify(pin: str, stored: str) -> bool:
-        runs.append(pin)
-        return real(pin, stored)
-
-    monkeypatch.setattr(pins, "verify_pin", verify)
-    return runs
-
-
 def failed_logins(app, customer_no: str) -> int:  # type: ignore[no-untyped-def]
     from sqlmodel import Session, select
 
@@ -301,14 +286,14 @@ async def test_the_pin_is_checked_as_its_last_digit_is_typed_and_enter_only_answ
         await settle(pilot)
         assert scrypt_runs == []  # five digits: nothing to check yet
         await pilot.press("1")
-        await wait_until(pilot, lambda: login._precheck is not None and login._precheck.done.is_set())
+        await wait_until(pilot, lambda: early_check_done(login))
         assert scrypt_runs == ["111111"]
         assert isinstance(app.screen, LoginScreen) and login_status(app) == ""
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, LoansScreen)
         assert scrypt_runs == ["111111"]
-        assert login._precheck is None  # the PIN is not kept after the attempt
+        assert login.early_pin.pending is None  # the PIN is not kept after the attempt
 
 
 async def test_a_pin_changed_after_its_early_check_is_judged_as_typed(
@@ -322,17 +307,17 @@ async def test_a_pin_changed_after_its_early_check_is_judged_as_typed(
         await type_into(pilot, "#pin", "111111")
         await wait_until(pilot, lambda: scrypt_runs == ["111111"])
         await pilot.press("backspace", "9")  # now wrong
-        await wait_until(pilot, lambda: login._precheck is not None and login._precheck.pin == "111119")
+        await wait_until(pilot, lambda: login.early_pin.pending is not None and login.early_pin.pending.pin == "111119")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         assert login_status(app) == "客户号或密码不正确。"
         assert failed_logins(app, "80000001") == 1
-        assert login._precheck is None and app.screen.query_one("#pin", Input).value == ""
+        assert login.early_pin.pending is None and app.screen.query_one("#pin", Input).value == ""
 
         # A number changed after the PIN was checked: the check is made again for it.
         await type_into(pilot, "#pin", "222222")
-        await wait_until(pilot, lambda: login._precheck is not None and login._precheck.done.is_set())
+        await wait_until(pilot, lambda: early_check_done(login))
         await type_into(pilot, "#customer-no", "80000002")
         await pilot.press("enter")
         await settle(pilot)
@@ -353,14 +338,14 @@ async def test_pins_typed_and_never_submitted_count_no_attempt(
         await type_into(pilot, "#customer-no", "80000003")
         for digit in "012345":
             await type_into(pilot, "#pin", digit * 6)
-        await wait_until(pilot, lambda: login._precheck is not None and login._precheck.pin == "555555"
-                         and login._precheck.done.is_set())
+        await wait_until(pilot, lambda: login.early_pin.pending is not None and login.early_pin.pending.pin == "555555"
+                         and login.early_pin.pending.done.is_set())
         assert scrypt_runs[0] == "000000" and scrypt_runs[-1] == "555555"
         assert len(scrypt_runs) <= 6
         assert failed_logins(app, "80000003") == 0
         await type_into(pilot, "#pin", "")
         await settle(pilot)
-        assert login._precheck is None  # a PIN cleared from the field is not kept either
+        assert login.early_pin.pending is None  # a PIN cleared from the field is not kept either
         await type_into(pilot, "#pin", "333333")
         await pilot.press("enter")
         await settle(pilot)

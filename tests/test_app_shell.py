@@ -45,7 +45,10 @@ class FailingLogin:
     def prepare(self) -> DatabaseState:
         return DatabaseState(customers=1, demo_only=True)
 
-    def login(self, customer_no: str, pin: str) -> None:
+    def pin_check(self, customer_no: str, pin: str) -> None:
+        raise ConnectionError("server closed the connection")
+
+    def login(self, customer_no: str, pin: str, check: object = None) -> None:
         raise ConnectionError("server closed the connection")
 
 
@@ -234,7 +237,10 @@ class FailingLoans:
     def prepare(self) -> DatabaseState:
         return DatabaseState(customers=1, demo_only=True)
 
-    def login(self, customer_no: str, pin: str) -> object:
+    def pin_check(self, customer_no: str, pin: str) -> None:
+        return None
+
+    def login(self, customer_no: str, pin: str, check: object = None) -> object:
         from wsnego_tui.core.views import CustomerView, LoginOutcome, LoginResult
 
         return LoginResult(LoginOutcome.OK, customer=CustomerView(7, customer_no, "测试"))

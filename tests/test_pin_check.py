@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import select
+from app_factory import record_scrypt_runs
 from test_review_flow import FIRST_FORM, _submit
 
 from wsnego_tui.core import pins
@@ -18,7 +19,7 @@ from wsnego_tui.core.lifecycle import ApplicationKind as K
 from wsnego_tui.core.pins import UNKNOWN_CUSTOMER_HASH, PinCheck, hash_pin
 from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.views import LoginOutcome
-from wsnego_tui.services import Services
+from wsnego_tui.services import ServiceError, Services
 from wsnego_tui.services.officer import OfficerServices
 from wsnego_tui.store.engine import write_session
 from wsnego_tui.store.models import AuditEntry, Customer
@@ -30,15 +31,7 @@ TWO = hash_pin("222222", salt=b"\x02" * 16)
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The hashes scrypt was run against, in order."""
-    calls: list[str] = []
-    real = pins.verify_pin
-
-    def verify(pin: str, stored: str) -> bool:
-        calls.append(stored)
-        return real(pin, stored)
-
-    monkeypatch.setattr(pins, "verify_pin", verify)
-    return calls
+    return record_scrypt_runs(monkeypatch, lambda pin, stored: stored)
 
 
 def test_the_answer_is_reused_while_the_hash_is_unchanged(counted: list[str]) -> None:
@@ -124,10 +117,9 @@ def test_a_pin_changed_during_the_check_is_judged_by_the_new_one(
     assert sqlite_demo_services.login("80000001", "111111").outcome == LoginOutcome.REJECTED
 
 
-def test_the_agreement_runs_scrypt_without_the_write_lock(
-    sqlite_demo_services: Services, tmp_path: Path, lock_seen_by_scrypt: list[bool]
-) -> None:
-    svc = sqlite_demo_services
+def _offered(svc: Services, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """80000001 logged in, a first negotiation submitted and reviewed: (customer id, the
+    application, its offers)."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     svc.settings = dataclasses.replace(svc.settings, extra={"proof_folders": [str(inbox)]})
@@ -135,6 +127,14 @@ def test_the_agreement_runs_scrypt_without_the_write_lock(
     customer = svc.login("80000001", "111111").customer.id
     application = _submit(svc, customer, svc.loans_of(customer)[0].loan_id, K.FIRST, FIRST_FORM, [ProofKind.HARDSHIP])
     _, offers = svc.offers(customer, application.id)
+    return customer, application, offers
+
+
+def test_the_agreement_runs_scrypt_without_the_write_lock(
+    sqlite_demo_services: Services, tmp_path: Path, lock_seen_by_scrypt: list[bool]
+) -> None:
+    svc = sqlite_demo_services
+    customer, application, offers = _offered(svc, tmp_path)
     lock_seen_by_scrypt.clear()  # the log-in's check above
     done = svc.accept_offer(customer, application.id, offers[0].id, pin="111111", last4="0001")
     assert done.status == "plan_active"
@@ -190,3 +190,19 @@ def test_an_officer_log_in_takes_its_early_check_too(sqlite_demo_services: Servi
     assert len(counted) == 1
     assert officers.login("O0002", "900002", officers.pin_check("O0002", "000000")).outcome == LoginOutcome.OK
     assert len(counted) == 3
+
+
+def test_the_agreement_takes_its_early_check_and_trusts_none_made_for_another_pin(
+    sqlite_demo_services: Services, tmp_path: Path, counted: list[str]
+) -> None:
+    svc = sqlite_demo_services
+    customer, application, offers = _offered(svc, tmp_path)
+    counted.clear()
+    wrong = svc.customer_pin_check(customer, "000000")
+    with pytest.raises(ServiceError) as refused:
+        svc.accept_offer(customer, application.id, offers[0].id, pin="000000", last4="0001", check=wrong)
+    assert refused.value.code == "pin" and len(counted) == 1
+    assert _login_state(svc, "80000001")[0] == 1  # counted by the agreement, not by the early check
+    # A check of the wrong PIN does not stand for the right one: checked again, accepted.
+    done = svc.accept_offer(customer, application.id, offers[0].id, pin="111111", last4="0001", check=wrong)
+    assert done.status == "plan_active" and len(counted) == 2

@@ -7,7 +7,9 @@ waived). Accepting needs an explicit step: the last 4 digits of the customer num
 PIN again (masked, digits only; full-width digits count), each checked next to its field.
 Then `services.accept_offer` runs in a worker, which replaces the plan in one transaction or
 changes nothing; a refusal is shown by its code (last4 and pin next to their fields; locked,
-offer_expired, not_offered below the form), the PIN field is cleared after every attempt.
+offer_expired, not_offered below the form), the PIN field is cleared after every attempt. The
+PIN's scrypt starts once six digits are typed, before Enter (screens/early_pin.py); only
+Enter answers and counts a wrong PIN.
 While it runs the form is disabled and Enter does nothing, so a double press accepts once.
 On success a short summary replaces the form (新还款计划已生效 with the first due date and
 amount, or for a settlement the amount and the pay-by date) and Enter goes back to the loan
@@ -16,8 +18,8 @@ amount, or for a settlement the amount and the pay-by date) and Enter goes back 
 
 QuestionDialog is the yes/no dialog of withdrawing and declining.
 
-Never touches the database on the UI thread, never keeps the PIN anywhere but in its Input,
-and never shows data as markup.
+Never touches the database on the UI thread, never keeps the PIN anywhere but in its Input
+and its early check (both dropped after every attempt), and never shows data as markup.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -39,6 +41,7 @@ from textual.widgets import Button, Header, Input, Label, Static
 from wsnego_tui.core.clock import today
 from wsnego_tui.i18n import Translator, enum_label
 from wsnego_tui.screens.base import WsnegoModal, WsnegoScreen
+from wsnego_tui.screens.early_pin import EarlyPinCheck, PinPrecheck
 from wsnego_tui.screens.login import normalize_digits
 from wsnego_tui.screens.offers import (
     format_rate,
@@ -278,6 +281,7 @@ class ConfirmScreen(WsnegoScreen[None]):
         self._field_problems: dict[str, str | None] = {"last4": None, "pin": None}
         self._status: str | None = None
         self._status_error = False
+        self.early_pin = EarlyPinCheck(self, self._pin_check, group="confirm-pin-check")
 
     def compose(self) -> ComposeResult:
         tr = self.tr
@@ -441,6 +445,18 @@ class ConfirmScreen(WsnegoScreen[None]):
         elif event.input.id == "confirm-pin":
             self._field_problems["pin"] = pin_problem(event.value, submitting=False)
         self._show_field_problems()
+        self.early_pin.update(self._complete_pin())
+
+    def _complete_pin(self) -> tuple[str, str] | None:
+        """Whom and which PIN Enter would check now, if it would (see _check_and_accept)."""
+        pin = self.query_one("#confirm-pin", Input).value
+        if self.busy or self.result is not None or not self.ready or pin_problem(pin, submitting=True):
+            return None
+        return str(self.customer.id), normalize_digits(pin)
+
+    def _pin_check(self, customer_id: str, pin: str) -> Any:
+        """The early check (in its worker)."""
+        return self.app.services.customer_pin_check(int(customer_id), pin)
 
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()
@@ -483,14 +499,19 @@ class ConfirmScreen(WsnegoScreen[None]):
         self._set_status("confirm.busy")
         self.refresh_bindings()
         assert self.offer is not None
-        self._accept(self.customer.id, self.application_id, self.offer.id, normalize_digits(last4.value), normalize_digits(pin.value))
+        pin_value = normalize_digits(pin.value)
+        early = self.early_pin.take(str(self.customer.id), pin_value)
+        self._accept(self.customer.id, self.application_id, self.offer.id, normalize_digits(last4.value), pin_value, early)
 
     @work(thread=True, exclusive=True, group="confirm-answer", exit_on_error=False)
-    def _accept(self, customer_id: int, application_id: int, offer_id: int, last4: str, pin: str) -> None:
+    def _accept(
+        self, customer_id: int, application_id: int, offer_id: int, last4: str, pin: str, early: PinPrecheck | None
+    ) -> None:
         from wsnego_tui.services import ServiceError
 
+        check = early.result() if early is not None else None
         try:
-            view = self.app.services.accept_offer(customer_id, application_id, offer_id, pin=pin, last4=last4)
+            view = self.app.services.accept_offer(customer_id, application_id, offer_id, pin=pin, last4=last4, check=check)
         except ServiceError as exc:
             self.post_message(self.Answered(None, exc.code))
             return

@@ -8,12 +8,8 @@ The attempt runs in a thread worker; a rejected log-in shows one message that ne
 whether the number exists, a locked one says until when, and the PIN is cleared after every
 attempt.
 
-The slow part of an attempt, the PIN's scrypt (about 50 ms), starts as soon as both fields are
-complete, before Enter (`PinPrecheck`, in its own worker, one at a time): by the time a person
-presses Enter it is usually done, and the attempt only has its transaction left. That early
-check answers nothing and counts no attempt; only Enter does. Besides the Input, the PIN is
-kept only in that check, which is dropped after every attempt, on log-out, and as soon as the
-PIN no longer matches what was typed.
+The PIN's scrypt starts as soon as both fields are complete, before Enter
+(screens/early_pin.py): it answers nothing and counts no attempt; only Enter does.
 
 A subclass names its number field (`NUMBER_FIELD`, its label and placeholder keys and length),
 the app attribute holding its services (`SERVICES_ATTR`), how a typed number is checked
@@ -27,9 +23,7 @@ imported); never shows data as markup.
 
 from __future__ import annotations
 
-import hmac
 import logging
-import threading
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -41,13 +35,12 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from wsnego_tui.screens.base import WsnegoScreen
+from wsnego_tui.screens.early_pin import EarlyPinCheck, PinPrecheck
 from wsnego_tui.widgets.cells import show
 
 log = logging.getLogger(__name__)
 
 PIN_LENGTH = 6
-PRECHECK_WAIT_SECONDS = 10.0
-"""How long an attempt waits for an early PIN check before making its own."""
 
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
@@ -71,20 +64,6 @@ def pin_problem(value: str, *, submitting: bool) -> str | None:
     if submitting and len(pin) != PIN_LENGTH:
         return "login.error.pin_length"
     return None
-
-
-class PinPrecheck:
-    """A PIN check started before Enter, for the number and PIN typed then. `check` is the
-    services' `pin_check` answer (None if it failed) once `done` is set."""
-
-    def __init__(self, number: str, pin: str) -> None:
-        self.number = number
-        self.pin = pin
-        self.done = threading.Event()
-        self.check: Any = None
-
-    def is_for(self, number: str, pin: str) -> bool:
-        return self.number == number and hmac.compare_digest(self.pin.encode(), pin.encode())
 
 
 class PinLoginScreen(WsnegoScreen[None]):
@@ -111,16 +90,13 @@ class PinLoginScreen(WsnegoScreen[None]):
             super().__init__()
             self.result = result
 
-    class PrecheckDone(Message):
-        """An early PIN check has ended: start the next one if the form changed meanwhile."""
-
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self._field_problems: dict[str, str | None] = {self.NUMBER_FIELD: None, "pin": None}
         self._status: tuple[str, dict[str, object]] | None = None
         self._status_is_error = False
         self._busy = False
-        self._precheck: PinPrecheck | None = None
+        self.early_pin = EarlyPinCheck(self, self._pin_check, group="pin-precheck")
 
     # What a subclass says -------------------------------------------------------------------
 
@@ -249,42 +225,21 @@ class PinLoginScreen(WsnegoScreen[None]):
         elif field == "pin":
             self._field_problems[field] = pin_problem(event.value, submitting=False)
         self._show_field_problems()
-        self._start_precheck()
+        self.early_pin.update(self._complete_form())
 
     def _complete_form(self) -> tuple[str, str] | None:
         """The number and PIN as the services take them, if Enter would try them now."""
         number = self.query_one(f"#{self.NUMBER_FIELD}", Input).value
         pin = self.query_one("#pin", Input).value
+        if self._busy or self.services is None:
+            return None
         if self.number_problem(number, submitting=True) or pin_problem(pin, submitting=True):
             return None
         return self.normalize_number(number), normalize_digits(pin)
 
-    def _start_precheck(self) -> None:
-        """Check the PIN early once the form is complete; one check at a time, and a finished
-        one that no longer matches the form is dropped."""
-        pending = self._precheck
-        form = self._complete_form() if not self._busy and self.services is not None else None
-        if pending is not None and (form is None or not pending.is_for(*form)):
-            if not pending.done.is_set():
-                return  # the next one starts when this one ends (PrecheckDone)
-            self._precheck = pending = None
-        if form is None or pending is not None:
-            return
-        self._precheck = PinPrecheck(*form)
-        self._run_precheck(self.services, self._precheck)
-
-    @work(thread=True, group="pin-precheck", exit_on_error=False)
-    def _run_precheck(self, services: Any, pending: PinPrecheck) -> None:
-        try:
-            pending.check = services.pin_check(pending.number, pending.pin)
-        except Exception:
-            log.exception("checking the PIN early failed")  # the attempt checks it again
-        finally:
-            pending.done.set()
-        self.post_message(self.PrecheckDone())
-
-    def on_pin_login_screen_precheck_done(self, message: PrecheckDone) -> None:
-        self._start_precheck()
+    def _pin_check(self, number: str, pin: str) -> Any:
+        """The early check (in its worker): the services' `pin_check`."""
+        return self.services.pin_check(number, pin)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "submit":
@@ -319,14 +274,11 @@ class PinLoginScreen(WsnegoScreen[None]):
         self._set_status("login.busy")
         self.refresh_database_status()
         number_value, pin_value = self.normalize_number(number.value), normalize_digits(pin.value)
-        pending, self._precheck = self._precheck, None
-        if pending is not None and not pending.is_for(number_value, pin_value):
-            pending = None
-        self._log_in(number_value, pin_value, pending)
+        self._log_in(number_value, pin_value, self.early_pin.take(number_value, pin_value))
 
     @work(thread=True, exclusive=True, group="login", exit_on_error=False)
     def _log_in(self, number: str, pin: str, pending: PinPrecheck | None) -> None:
-        check = pending.check if pending is not None and pending.done.wait(PRECHECK_WAIT_SECONDS) else None
+        check = pending.result() if pending is not None else None
         try:
             result = self.log_in_with(self.services, number, pin, check)
         except Exception:
@@ -366,7 +318,7 @@ class PinLoginScreen(WsnegoScreen[None]):
     def reset(self) -> None:
         """Back from a session: no PIN, no messages; the number the form starts with."""
         self._busy = False
-        self._precheck = None
+        self.early_pin.drop()
         self._field_problems = {self.NUMBER_FIELD: None, "pin": None}
         self._set_status(None)
         number = self.query_one(f"#{self.NUMBER_FIELD}", Input)

@@ -471,12 +471,23 @@ class Services:
 
         return self._application_call(customer_id, application_id, change)
 
+    def customer_pin_check(self, customer_id: int, pin: str) -> PinCheck:
+        """`pin_check` for a customer who is logged in (the agreement asks for the PIN again)."""
+        from sqlmodel import select
+
+        from wsnego_tui.store.models import Customer
+
+        with self._read() as s:
+            return PinCheck(pin, s.exec(select(Customer.pin_hash).where(Customer.id == customer_id)).one())
+
     def accept_offer(
-        self, customer_id: int, application_id: int, offer_id: int, *, pin: str, last4: str
+        self, customer_id: int, application_id: int, offer_id: int, *, pin: str, last4: str,
+        check: PinCheck | None = None,
     ) -> ApplicationView:
         """Confirm the agreement (确认协商协议): the last four digits of the customer number and
         the PIN again, then one transaction replaces the plan — or nothing changes. A wrong PIN
-        counts towards the lock-out like a wrong log-in."""
+        counts towards the lock-out like a wrong log-in. `check` (from `customer_pin_check`)
+        as for `login`."""
         from sqlmodel import select
 
         from wsnego_tui.store import review_flow as rf
@@ -484,8 +495,8 @@ class Services:
 
         self.catch_up(customer_id)
         now, day = self.clock.now(), today(self.clock)
-        with self._read() as s:
-            check = PinCheck(pin, s.exec(select(Customer.pin_hash).where(Customer.id == customer_id)).one())
+        if check is None or not check.is_for(pin):
+            check = self.customer_pin_check(customer_id, pin)
         with self._write() as s:
             customer = s.exec(select(Customer).where(Customer.id == customer_id).with_for_update()).one()
             if last4 != customer.customer_no[-4:]:
