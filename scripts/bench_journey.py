@@ -18,6 +18,10 @@ What is measured, and how:
   first loan, `n`, `1` (the kind, not timed) then Enter, the form typed key by key, Ctrl+N, the
   PDF picked in the tree, `s` (submit), `o` (offers), Enter (agreement), last four + PIN +
   Enter, Enter (back to the loan), `p`, Enter, `y` (pay), Esc, Esc, then `i` (inbox) and Esc.
+* `--prepared` creates the database and loads the demo data with the command line
+  (`wsnego-tui db upgrade`, `wsnego-tui demo load`) before the app starts, as for a returning
+  user or a kiosk: the app then only opens it. Without it the app process creates the schema
+  and loads the demo itself, as on a first `make run`.
 * Between the last key typed into a field and the key that submits it (the PIN and Enter, the
   form and Ctrl+N, the agreement's PIN and Enter) the script waits `--typing-pause` seconds
   (default 0.2 s), as a person's finger moves to that key; the log-in checks the PIN as its
@@ -284,11 +288,16 @@ def child(out: Path, width: int, height: int, headless: bool, check_frames: bool
 # --- the parent: runs, aggregates, reports ------------------------------------------------------
 
 
-def run_child(width: int, height: int, headless: bool, check_frames: bool, typing_pause: float) -> dict[str, object]:
+def run_child(
+    width: int, height: int, headless: bool, check_frames: bool, typing_pause: float, prepared: bool
+) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="wsnego-bench-") as temp:
         out = Path(temp) / "result.json"
         env = {**os.environ, "WSNEGO_HOME": str(Path(temp) / "home"), "TERM": os.environ.get("TERM", "xterm-256color")}
         env.pop("WSNEGO_DB_URL", None)
+        if prepared:
+            for command in (["db", "upgrade"], ["demo", "load"]):
+                subprocess.run([sys.executable, "-m", "wsnego_tui", *command], env=env, check=True, capture_output=True)
         command = [sys.executable, __file__, "--child", str(out), "--size", f"{width}x{height}",
                    "--typing-pause", str(typing_pause)]
         if headless:
@@ -325,6 +334,8 @@ def main() -> int:
                         help="compare each screen's first frame with what it shows once painted (slows the walk)")
     parser.add_argument("--typing-pause", type=float, default=TYPING_PAUSE_SECONDS,
                         help="seconds between a field's last key and the key that submits it")
+    parser.add_argument("--prepared", action="store_true",
+                        help="create the database and load the demo with the CLI before the app starts")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     width, height = (int(n) for n in args.size.lower().split("x"))
@@ -333,10 +344,12 @@ def main() -> int:
         return 0
 
     load_before = subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip()
-    runs = [run_child(width, height, args.headless, args.check_frames, args.typing_pause) for _ in range(args.runs)]
+    runs = [run_child(width, height, args.headless, args.check_frames, args.typing_pause, args.prepared)
+            for _ in range(args.runs)]
     names = [step["step"] for step in runs[0]["steps"]]  # type: ignore[index]
     print(f"wsnego-tui journey benchmark: {args.runs} runs, {width}x{height}, "
           f"{'headless' if args.headless else 'pty'} driver, typing pause {args.typing_pause} s, "
+          f"{'database prepared by the CLI' if args.prepared else 'database created by the app'}, "
           f"Python {sys.version.split()[0]}")
     print(f"uptime before: {load_before}")
     load_after = subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip()

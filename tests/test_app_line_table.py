@@ -261,3 +261,31 @@ async def test_a_table_wider_than_its_space_scrolls_sideways_with_the_arrow_keys
         await pilot.press("left")
         assert table.scroll_x == 1
 
+
+
+async def test_the_row_under_the_mouse_is_highlighted_as_in_a_data_table() -> None:
+    """Hovering a row shows DataTable's hover colour on it, cell by cell; moving away, or a key
+    that moves the cursor, takes the highlight off. A table without a cursor has none."""
+    app = Tables(5)
+    async with app.run_test(size=(90, 12)) as pilot:
+        lines, data = app.query_one(LineTable), app.query_one(DataTable)
+        await pilot.hover(LineTable, offset=(5, 3))  # the third row (the cursor is on the second)
+        await pilot.pause()
+        assert lines.hover_row == 2
+        mine = [cells_of(strip) for strip in lines.render_lines(Region(0, 0, 40, 8))]
+        await pilot.hover(DataTable, offset=(5, 3))
+        await pilot.pause()
+        theirs = [cells_of(strip) for strip in data.render_lines(Region(0, 0, 40, 8))]
+        assert mine[3] == theirs[3] and mine == theirs
+        plain = [cells_of(strip) for strip in lines.render_lines(Region(0, 0, 40, 8))]
+        assert lines.hover_row is None and plain[3] != mine[3]  # the pointer left it
+
+        await pilot.hover(LineTable, offset=(5, 4))
+        lines.focus()
+        await pilot.press("down")
+        assert lines.hover_row is None and lines.cursor_row == 2
+
+    no_cursor = Tables(5, cursor=False)
+    async with no_cursor.run_test(size=(90, 12)) as pilot:
+        await pilot.hover(LineTable, offset=(5, 4))
+        assert no_cursor.query_one(LineTable).hover_row is None

@@ -85,6 +85,7 @@ class LineTable(ScrollView, can_focus=True):
         "line-table--header",
         "line-table--cursor",
         "line-table--even-row",
+        "line-table--hover",
     }
 
     DEFAULT_CSS = """
@@ -118,6 +119,9 @@ class LineTable(ScrollView, can_focus=True):
         }
         & > .line-table--even-row {
             background: $surface-lighten-1 50%;
+        }
+        & > .line-table--hover {
+            background: $block-hover-background;
         }
         & > .line-table--cursor {
             background: $block-cursor-blurred-background;
@@ -176,6 +180,9 @@ class LineTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self.header_height = 1
         """Lines of the header: those of the tallest heading."""
+        self.hover_row: int | None = None
+        """The row under the mouse pointer, drawn highlighted (as in DataTable): only in a table
+        with a cursor, and hidden when a key moves the cursor or the pointer leaves."""
 
     # The table's content ---------------------------------------------------------------------
 
@@ -194,6 +201,8 @@ class LineTable(ScrollView, can_focus=True):
             raise ValueError("every row needs one cell per column")
         self.columns = tuple(columns)
         self._rows = [tuple(row) for row in rows]
+        if self.hover_row is not None and self.hover_row >= len(self._rows):
+            self.hover_row = None
         self.header_height = max((column.label.count("\n") + 1 for column in self.columns), default=1)
         self.virtual_size = Size(self._table_width(), len(self._rows) + self.header_height)
         self.cursor_row = 0
@@ -236,6 +245,7 @@ class LineTable(ScrollView, can_focus=True):
     def _step(self, rows: int) -> None:
         """Move the cursor `rows` down (up when negative); without a cursor, scroll instead."""
         if self.show_cursor:
+            self._hover(None)  # the keys lead now, as in DataTable
             self.move_cursor(self.cursor_row + rows)
         else:
             self.scroll_to(y=self.scroll_y + rows, animate=False, immediate=True)
@@ -267,14 +277,33 @@ class LineTable(ScrollView, can_focus=True):
             if column is not None:
                 self.post_message(self.HeaderSelected(self, column))
             return
-        if not self.show_cursor:
-            return
-        row = round(self.scroll_y) + offset.y - self.header_height
-        if row < len(self._rows):
+        row = self._row_at(event)
+        if row is not None:
             if row == self.cursor_row:
                 self.post_message(self.RowSelected(self, row))
             else:
                 self.move_cursor(row)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._hover(self._row_at(event))
+
+    def on_leave(self, event: events.Leave) -> None:
+        self._hover(None)
+
+    def _row_at(self, event: events.MouseEvent) -> int | None:
+        """The row under the pointer, in a table with a cursor (None over the header)."""
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < self.header_height or not self.show_cursor:
+            return None
+        row = round(self.scroll_y) + offset.y - self.header_height
+        return row if row < len(self._rows) else None
+
+    def _hover(self, row: int | None) -> None:
+        old, self.hover_row = self.hover_row, row
+        if old != row:
+            for changed in (old, row):
+                if changed is not None:
+                    self.refresh_line(changed + self.header_height)  # the row's line in the content
 
     def _column_at(self, x: int) -> int | None:
         """The column drawn at `x` (cells from the table's left edge), if any."""
@@ -302,6 +331,8 @@ class LineTable(ScrollView, can_focus=True):
             if self.zebra_stripes and row % 2 == 0:
                 style = self.get_component_rich_style("line-table--even-row")
             after = Style()
+            if row == self.hover_row:
+                after = self.get_component_rich_style("line-table--hover")
             if row == self.cursor_row and self.show_cursor:
                 after = self.get_component_rich_style("line-table--cursor")
             segments = self._line(list(self._rows[row]), style, after)
