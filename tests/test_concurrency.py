@@ -9,6 +9,7 @@ transactions therefore begin with BEGIN IMMEDIATE (and lock rows FOR UPDATE on P
 from __future__ import annotations
 
 import multiprocessing
+from collections import Counter
 from decimal import Decimal
 
 from sqlmodel import func, select
@@ -101,3 +102,45 @@ def test_two_sessions_writing_the_same_reminder_at_once_write_it_once_without_an
     assert outcome == ["ok"]
     with read_session(demo_services.engine) as s:
         assert s.exec(select(func.count()).select_from(Notification).where(Notification.dedupe_key == key)).one() == 1
+
+
+class _SlowCheck:
+    """A PIN check for a wrong PIN that takes its time inside the log-in's transaction: long
+    enough for every other log-in to read the customer's row meanwhile, unless the row is
+    locked (FOR UPDATE)."""
+
+    def __init__(self, pin: str) -> None:
+        self.pin = pin
+
+    def is_for(self, pin: str) -> bool:
+        return pin == self.pin
+
+    def matches(self, stored: str) -> bool:
+        import time
+
+        time.sleep(0.2)
+        return False
+
+
+def test_wrong_pins_at_the_same_moment_all_count_towards_the_lock_out(demo_services) -> None:
+    """Five kiosks try a wrong PIN for one customer at once: all five count, so the customer is
+    locked (on PostgreSQL each log-in locks the row before reading its counter)."""
+    import threading
+
+    from wsnego_tui.core.views import LoginOutcome
+    from wsnego_tui.services.api import MAX_LOGIN_FAILURES
+
+    start = threading.Barrier(MAX_LOGIN_FAILURES)
+    outcomes: list[LoginOutcome] = []
+
+    def attempt() -> None:
+        start.wait()
+        outcomes.append(demo_services.login("80000003", "000000", _SlowCheck("000000")).outcome)  # type: ignore[arg-type]
+
+    threads = [threading.Thread(target=attempt) for _ in range(MAX_LOGIN_FAILURES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert Counter(outcomes) == {LoginOutcome.REJECTED: MAX_LOGIN_FAILURES - 1, LoginOutcome.LOCKED: 1}
+    assert demo_services.login("80000003", "333333").outcome == LoginOutcome.LOCKED

@@ -193,7 +193,9 @@ class Services:
         if check is None or not check.is_for(pin):
             check = self.pin_check(customer_no, pin)
         with self._write() as s:
-            customer = s.exec(select(Customer).where(Customer.customer_no == customer_no)).first()
+            # FOR UPDATE: on PostgreSQL two wrong PINs at once would otherwise both read the same
+            # failed_logins and write the same next value, and the lock-out would come late.
+            customer = s.exec(select(Customer).where(Customer.customer_no == customer_no).with_for_update()).first()
             pin_ok = check.matches(customer.pin_hash if customer else UNKNOWN_CUSTOMER_HASH)
             subject = f"customer:{_digits(customer_no)}"
             if customer is None:
