@@ -60,8 +60,9 @@ class PinCheck:
     against the new hash when it has (the PIN was changed, or the row appeared, meanwhile).
     Pass UNKNOWN_CUSTOMER_HASH for a row that does not exist, so every answer costs the same.
 
-    A check says nothing by itself and counts no attempt: a log-in form may make one as soon as
-    the PIN is complete, before Enter, and hand it to the log-in, which answers and counts."""
+    A check says nothing by itself and counts no attempt: a form may make one as soon as the PIN
+    is complete, before Enter, and hand it to the step (a log-in, the agreement), which answers
+    and counts."""
 
     def __init__(self, pin: str, stored: str) -> None:
         self._pin = pin

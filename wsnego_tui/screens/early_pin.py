@@ -6,8 +6,8 @@ a person presses Enter it is usually done and the step only has its transaction 
 
 An early check answers nothing and counts no attempt. The services' step it is handed to
 (a log-in, accepting an offer) answers, counts a wrong PIN, ignores a check made for another
-PIN and checks again when the hash has changed since (core.pins.PinCheck). One check runs at
-a time: when the form changes meanwhile, the next one starts as that one ends. Besides its
+PIN and checks again when the hash has changed since (core.pins.PinCheck). A form starts one
+check at a time: when it changes meanwhile, the next one starts as that one ends. Besides its
 Input, the PIN is kept only in the check, which is dropped at the attempt, when the form no
 longer matches it, and when the form is reset.
 

@@ -9,8 +9,8 @@ last customer number that logged in is remembered in the state file (written ato
 the worker, once the answer is on its way) and prefilled next time.
 
 Never touches the database on the UI thread, never shows data as markup, and never keeps the
-PIN anywhere but in its Input and the early check of screens/login_form.py (both dropped
-after every attempt).
+PIN anywhere but in its Input and its early check (screens/early_pin.py; both dropped after
+every attempt).
 """
 
 from __future__ import annotations

@@ -7,12 +7,12 @@ safe_text), size, type, the first 12 hex digits of their sha256 and when they we
 highlighted one can be removed while the application is a draft. The picker is a folder tree
 rooted at settings.proof_roots (widgets.file_picker); Enter on a file attaches it as the kind
 highlighted in the list beside the tree (`ProofKindList`: every kind in view, lighter to build
-than a Select, which makes its drop-down list up front), and the intake's refusal (a link, a device or pipe, not really a
-PDF/PNG/JPEG, too large, ...) is shown there in the UI language. `s` submits, with one
-idempotency key for the life of the screen, so a double press submits once; it is refused,
-naming the missing kinds, until every required kind is attached. On success the progress
-screen (step 7) takes the place of this screen and of the form under it. In the
-materials_requested status `s` sends the materials instead (services.answer_materials).
+than a Select, which makes its drop-down list up front), and the intake's refusal (a link, a
+device or pipe, not really a PDF/PNG/JPEG, too large, ...) is shown there in the UI language.
+`s` submits, with one idempotency key for the life of the screen, so a double press submits
+once; it is refused, naming the missing kinds, until every required kind is attached. On
+success the progress screen (step 7) takes the place of this screen and of the form under it.
+In the materials_requested status `s` sends the materials instead (services.answer_materials).
 
 All file and database work runs in thread workers. Never shows data as markup, never reads a
 file itself (the services do), never uses float.
