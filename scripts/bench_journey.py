@@ -24,9 +24,9 @@ What is measured, and how:
   and loads the demo itself, as on a first `make run`.
 * Between the last key typed into a field and the key that submits it (the PIN and Enter, the
   form and Ctrl+N, the agreement's PIN and Enter) the script waits `--typing-pause` seconds
-  (default 0.2 s), as a person's finger moves to that key; the log-in checks the PIN as its
-  last digit is typed, so by Enter that work is mostly done. `--typing-pause 0` presses the
-  submitting key in the same instant.
+  (default 0.2 s), as a person's finger moves to that key; the log-in and the agreement check
+  the PIN as its last digit is typed, so by Enter that work is mostly done. `--typing-pause 0`
+  presses the submitting key in the same instant.
 * After each screen shows its data the script waits THINK_SECONDS (0.5 s) before the next key,
   as a person reads before pressing on; work a screen does in the background by then is done,
   as it would be for a person. (The app's full garbage collection waits for 1 s of quiet after
@@ -86,8 +86,9 @@ from pathlib import Path
 
 TARGET_MS = 100.0
 THINK_SECONDS = 0.5
-TYPING_PAUSE_SECONDS = 0.2
 """Between a screen showing its data and the next key: a person reads before pressing on."""
+TYPING_PAUSE_SECONDS = 0.2
+"""Between a field's last key and the key that submits it (the default of --typing-pause)."""
 TARGET_MB = 70.0
 PDF = b"%PDF-1.4\n% proof of hardship\n1 0 obj << >> endobj\n%%EOF\n"
 
