@@ -358,8 +358,8 @@ async def test_the_pin_and_enter_arriving_in_one_burst_confirm_with_the_whole_pi
     assert sqlite_demo_services.application(customer, application).status == "plan_active"
 
 
-
 def failed_pins(services: Services, customer: int) -> int:
+    """The customer's count of wrong PINs since the last good one."""
     with read_session(services.engine) as s:
         return s.exec(select(Customer.failed_logins).where(Customer.id == customer)).one()
 

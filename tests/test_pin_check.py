@@ -21,7 +21,7 @@ from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.views import LoginOutcome
 from wsnego_tui.services import ServiceError, Services
 from wsnego_tui.services.officer import OfficerServices
-from wsnego_tui.store.engine import write_session
+from wsnego_tui.store.engine import read_session, write_session
 from wsnego_tui.store.models import AuditEntry, Customer
 
 ONE = hash_pin("111111", salt=b"\x01" * 16)
@@ -143,7 +143,7 @@ def test_the_agreement_runs_scrypt_without_the_write_lock(
 
 def _login_state(services: Services, customer_no: str) -> tuple[int, object, int]:
     """(failed log-ins, locked until, audit entries about log-ins) of one customer."""
-    with write_session(services.engine) as s:
+    with read_session(services.engine) as s:
         customer = s.exec(select(Customer).where(Customer.customer_no == customer_no)).one()
         entries = s.exec(select(AuditEntry).where(AuditEntry.action.startswith("login"))).all()  # type: ignore[attr-defined]
         return customer.failed_logins, customer.locked_until, len(entries)
@@ -176,7 +176,7 @@ def test_an_early_check_of_another_pin_or_number_is_not_trusted(sqlite_demo_serv
     # Checked early with the right PIN, then a wrong one: rejected, and counted.
     assert svc.login("80000001", "999999", svc.pin_check("80000001", "111111")).outcome == LoginOutcome.REJECTED
     assert _login_state(svc, "80000001")[0] == 1
-    # The right PIN of another customer, checked early, opens nothing here.
+    # A check made against another customer's hash opens nothing here.
     assert svc.login("80000002", "111111", svc.pin_check("80000001", "111111")).outcome == LoginOutcome.REJECTED
     # ... and a check against an unknown number does not stand for a real one.
     assert svc.login("80000001", "111111", svc.pin_check("89999999", "111111")).outcome == LoginOutcome.OK
