@@ -88,21 +88,22 @@ def test_penalty_interest_grows_with_the_days_and_is_never_negative(
 def test_a_default_settlement_waives_all_penalty_and_half_the_overdue_interest() -> None:
     """10,000 principal, 333.33 interest, 123.45 penalty.
 
-    interest waiver 50 % × 333.33 = 166.665 → 166.67; penalty waiver 100 % = 123.45;
-    amount due 10,000 + 333.33 − 166.67 = 10,166.66; pay within 7 days of 28 March.
+    interest waiver 50 % × 333.33 = 166.665 → 166.66 (a waiver rounds down: never more than its
+    share); penalty waiver 100 % = 123.45; amount due 10,000 + 333.33 − 166.66 = 10,166.67; pay
+    within 7 days of 28 March.
     """
     quote = settlement_quote(D("10000"), D("333.33"), D("123.45"), policy=DEFAULT_POLICY, accepted_on=ACCEPTED)
     assert quote == SettlementQuote(
         outstanding_principal=D("10000"),
         interest_due=D("333.33"),
         penalty_due=D("123.45"),
-        interest_waiver=D("166.67"),
+        interest_waiver=D("166.66"),
         penalty_waiver=D("123.45"),
-        amount_due=D("10166.66"),
+        amount_due=D("10166.67"),
         pay_by=date(2024, 4, 4),
     )
     assert quote.total_owed == D("10456.78")
-    assert quote.total_waived == D("290.12")
+    assert quote.total_waived == D("290.11")
 
 
 def test_a_settlement_may_waive_less_than_the_policy_allows() -> None:
@@ -253,3 +254,11 @@ def test_a_policy_is_immutable_and_overridden_by_replace() -> None:
     shorter = dataclasses.replace(DEFAULT_POLICY, max_term_months=36)
     assert shorter.max_term_months == 36
     assert DEFAULT_POLICY.max_term_months == 60
+
+
+def test_a_waiver_never_exceeds_its_share_of_a_tiny_amount() -> None:
+    """Up to 50% of one fen of interest is nothing, not the whole fen; up to 50% of three fen
+    is one fen."""
+    one = settlement_quote(D("1000.00"), D("0.01"), D("0"), policy=DEFAULT_POLICY, accepted_on=ACCEPTED)
+    three = settlement_quote(D("1000.00"), D("0.03"), D("0"), policy=DEFAULT_POLICY, accepted_on=ACCEPTED)
+    assert (one.interest_waiver, three.interest_waiver) == (D("0.00"), D("0.01"))

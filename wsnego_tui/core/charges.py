@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 
-from wsnego_tui.core.money import checked_amount, quantize_fen
+from wsnego_tui.core.money import FEN, checked_amount, quantize_fen
 from wsnego_tui.core.policy import DEFAULT_POLICY, Policy
 from wsnego_tui.core.schedule import PRECISION, Rate
 
@@ -88,7 +88,8 @@ def settlement_quote(
 ) -> SettlementQuote:
     """A settlement quote; waivers default to the policy maxima and may not exceed them.
 
-    Principal is never discounted. Each waiver is due × pct / 100, rounded half-up to the fen.
+    Principal is never discounted. Each waiver is due × pct / 100, rounded down to the fen (a
+    waiver never exceeds its percentage).
     Raises ValueError for a waiver percentage above the policy's maximum or below zero.
     """
     principal = checked_amount(outstanding_principal, "outstanding_principal")
@@ -100,9 +101,11 @@ def settlement_quote(
         interest_waiver_pct, policy.settlement_interest_waiver_pct, "interest_waiver_pct"
     )
     penalty_pct = _waiver_pct(penalty_waiver_pct, policy.settlement_penalty_waiver_pct, "penalty_waiver_pct")
-    with localcontext(prec=PRECISION, rounding=ROUND_HALF_UP):
-        interest_waiver = quantize_fen(interest * interest_pct / 100)
-        penalty_waiver = quantize_fen(penalty * penalty_pct / 100)
+    # A waiver is at most its percentage: rounded down to the fen, so that "up to 50%" of 0.01
+    # waives nothing rather than all of it.
+    with localcontext(prec=PRECISION):
+        interest_waiver = (interest * interest_pct / 100).quantize(FEN, rounding=ROUND_DOWN)
+        penalty_waiver = (penalty * penalty_pct / 100).quantize(FEN, rounding=ROUND_DOWN)
     return SettlementQuote(
         outstanding_principal=principal,
         interest_due=interest,

@@ -45,7 +45,8 @@ Decisions the policy left open, taken here:
   less; a lump sum below the amount due is REJECTED naming the amount needed.
 - Negotiated plans are equal installment (等额本息) at the contract rate, starting `today`;
   the default grace offer is interest-only for the policy's longest grace (or the grace asked for).
-- Waivers are rounded half-up to the fen, as in `settlement_quote`; a down payment rounds up.
+- Waivers are rounded down to the fen, as in `settlement_quote` (a waiver never exceeds its
+  cap); a down payment rounds up.
 
 Pure and deterministic: no textual, no SQL, no files, no clock (today is an argument); the same
 input always gives an equal Decision. It must never use float.
@@ -56,7 +57,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, localcontext
+from decimal import ROUND_DOWN, ROUND_UP, Decimal, localcontext
 from enum import StrEnum
 
 from wsnego_tui.core.apr import AnnualizedRate, annualized_rate
@@ -322,7 +323,7 @@ def max_installment(disposable: Decimal, policy: Policy) -> Decimal:
         return (disposable * policy.affordability_pct / 100).quantize(FEN, rounding=ROUND_DOWN)
 
 
-def _pct_of(amount: Decimal, pct: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+def _pct_of(amount: Decimal, pct: Decimal, rounding: str = ROUND_DOWN) -> Decimal:
     with localcontext(prec=PRECISION):
         return (amount * pct / 100).quantize(FEN, rounding=rounding)
 

@@ -786,14 +786,15 @@ def _waiver(value: Decimal | None, maximum: Decimal, name: str, rule: str) -> De
 
 def _pct(amount: Decimal, due: Decimal, maximum: Decimal, max_pct: Decimal) -> Decimal:
     """The waiver percentage that gives exactly `amount` of `due` (settlement_quote rounds the
-    waiver half-up to the fen); the policy's own share when the amount is its maximum."""
-    from decimal import localcontext
+    waiver down to the fen, so the share is rounded up in its last of 40 digits); the policy's
+    own share when the amount is its maximum."""
+    from decimal import ROUND_CEILING, localcontext
 
     if amount == maximum:
         return max_pct
     if due == 0:
         return Decimal(0)
-    with localcontext(prec=40):
+    with localcontext(prec=40, rounding=ROUND_CEILING):
         return amount * 100 / due
 
 
