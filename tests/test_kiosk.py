@@ -206,8 +206,11 @@ def test_the_idle_times_come_from_config_toml_and_must_be_positive(settings: Set
 
 def test_the_scrub_removes_every_textual_variable_and_the_size_pins() -> None:
     env = {"TEXTUAL_DRIVER": "x:y", "textual_fps": "1", "TEXTUAL": "dev", "COLUMNS": "20", "LINES": "5", "TERM": "xterm"}
-    assert scrub_textual_environment(env) == ["COLUMNS", "LINES", "TEXTUAL_DRIVER", "textual_fps"]
-    assert env == {"TEXTUAL": "dev", "TERM": "xterm"}
+    assert scrub_textual_environment(env) == ["COLUMNS", "LINES", "TEXTUAL", "TEXTUAL_DRIVER", "textual_fps"]
+    assert env == {"TERM": "xterm"}
+    lower = {"textual": "devtools,debug", "TEXTUALISH": "kept"}
+    assert scrub_textual_environment(lower) == ["textual"]
+    assert lower == {"TEXTUALISH": "kept"}
 
 
 EVIL_DRIVER = """

@@ -132,3 +132,81 @@ def test_each_kind_of_application_names_the_proofs_it_still_needs() -> None:
     assert missing_proofs(ApplicationKind.SECOND, {ProofKind.INCOME}, DEFAULT_POLICY) == (ProofKind.EXPENSE,)
     assert missing_proofs(ApplicationKind.SETTLEMENT, (), DEFAULT_POLICY) == (ProofKind.FUNDS,)
     assert missing_proofs(ApplicationKind.SECOND, {"income", "expense"}, DEFAULT_POLICY) == ()
+
+
+@pytest.mark.parametrize("proc_fd", ["linux", "fallback"])
+def test_a_folder_swapped_for_a_link_after_the_check_is_refused(
+    home: Path, store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proc_fd: str
+) -> None:
+    """The check resolves the path, the open looks the name up again: a folder on the way
+    turned into a link to somewhere else in between must not be followed."""
+    from wsnego_tui.services import proof_files
+
+    secret = tmp_path / "other-customer"
+    secret.mkdir()
+    (secret / "x.pdf").write_bytes(PDF + b"SECRET")
+    (home / "sub").mkdir()
+    (home / "sub" / "x.pdf").write_bytes(PDF)
+    if proc_fd == "fallback":  # no /proc: the device and inode are compared instead
+        monkeypatch.setattr(proof_files, "PROC_FD", str(tmp_path / "no-proc"))
+    checked = proof_files._locate
+
+    def check_then_swap(path: Path, roots):  # type: ignore[no-untyped-def]
+        result = checked(path, roots)
+        (home / "sub").rename(home / "sub-was")
+        (home / "sub").symlink_to(secret)
+        return result
+
+    monkeypatch.setattr(proof_files, "_locate", check_then_swap)
+    with pytest.raises(ProofRejected) as refused:
+        _ingest(home / "sub" / "x.pdf", home, store)
+    assert refused.value.code == "outside"
+    assert not store.exists() or not [p for p in store.rglob("*") if p.is_file()]
+
+
+@pytest.fixture
+def inbox_window():  # type: ignore[no-untyped-def]
+    from wsnego_tui.services import proof_files
+
+    yield proof_files
+    proof_files.close_inbox_window()
+
+
+def test_in_a_kiosk_an_inbox_file_older_than_the_log_in_is_neither_listed_nor_taken(
+    home: Path, store: Path, inbox_window
+) -> None:  # type: ignore[no-untyped-def]
+    old, new = home / "previous-customer.pdf", home / "mine.pdf"
+    old.write_bytes(PDF)
+    new.write_bytes(PNG)
+    os.utime(old, (1_000_000, 1_000_000))
+    inbox_window.open_inbox_window([home])
+    assert not inbox_window.is_current_inbox_file(old)
+    assert inbox_window.is_current_inbox_file(new)
+    with pytest.raises(ProofRejected) as refused:
+        _ingest(old, home, store)
+    assert refused.value.code == "missing"
+    assert old.exists()
+    assert _ingest(new, home, store).media_type == "image/png"
+    assert not new.exists(), "a stored file of the kiosk inbox is removed from it"
+    inbox_window.close_inbox_window()
+    assert _ingest(old, home, store).media_type == "application/pdf"
+    assert old.exists(), "outside kiosk mode nothing is removed"
+
+
+def test_a_stored_inbox_file_that_cannot_be_removed_is_only_logged(
+    home: Path, store: Path, inbox_window, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    scan = home / "mine.pdf"
+    scan.write_bytes(PDF)
+    inbox_window.open_inbox_window([home])
+    unlink = os.unlink
+
+    def refuse_in_the_inbox(path, *, dir_fd=None):  # type: ignore[no-untyped-def]
+        if dir_fd is not None:
+            raise PermissionError(13, "Permission denied")
+        unlink(path)
+
+    monkeypatch.setattr(os, "unlink", refuse_in_the_inbox)
+    assert _ingest(scan, home, store).media_type == "application/pdf"
+    assert scan.exists()
+    assert "could not remove mine.pdf from the kiosk inbox" in caplog.text

@@ -31,6 +31,7 @@ from ssh_terminal import (
     write_config,
 )
 
+from wsnego_tui.config import Settings
 from wsnego_tui.ssh_server import child_environment
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc to find the children")
@@ -342,6 +343,111 @@ async def test_connections_beyond_the_per_address_rate_are_refused(short_server:
     assert refused_at is not None and refused_at <= 5, "the fifth connection within a minute is refused"
     await asyncio.sleep(0.2)
     assert "too many connections per minute" in short_server.log_text()
+
+
+@pytest.fixture(scope="module")
+def closing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One session at a time, three seconds to log in and start a session; so at most
+    1 + CONNECTION_SLACK connections at once."""
+    home = tmp_path_factory.mktemp("ssh-closing")
+    write_config(home, {"open_user": "kiosk", "max_sessions": 1, "login_timeout_seconds": 3,
+                        "connections_per_minute": 100})
+    load_demo(home)
+    started = start_server(home)
+    yield started
+    started.stop()
+
+
+async def connect_only(port: int) -> asyncssh.SSHClientConnection:
+    """An authenticated connection that asks for nothing."""
+    return await asyncssh.connect(
+        "127.0.0.1", port, username="kiosk", known_hosts=None, client_keys=[], agent_path=None, password=None
+    )
+
+
+async def test_a_connection_that_starts_no_session_is_closed_after_the_login_timeout(closing_server: Server) -> None:
+    start = time.monotonic()
+    conn = await connect_only(closing_server.port)
+    try:
+        await asyncio.wait_for(conn.wait_closed(), 10)
+    finally:
+        conn.close()
+    assert 2.5 <= time.monotonic() - start < 8
+    await asyncio.sleep(0.2)
+    assert "no session within 3 s" in closing_server.log_text()
+
+
+@pytest.mark.parametrize("refused", ["no pty", "exec", "sftp", "busy"])
+async def test_the_connection_of_a_refused_session_is_closed(closing_server: Server, refused: str) -> None:
+    """Closed just after the refusal, well before the three seconds to start a session; a
+    running session is not closed by that limit."""
+    first = None
+    if refused == "busy":
+        first = await open_terminal(closing_server.port)
+        await first[2].wait_for("客户号")
+    conn = await connect_only(closing_server.port)
+    try:
+        if refused == "no pty":
+            result = await conn.run(timeout=10)
+            assert result.exit_status == 1 and "interactive terminal" in str(result.stderr)
+        elif refused == "exec":
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await conn.run("id", timeout=10)
+        elif refused == "sftp":
+            with pytest.raises((asyncssh.ChannelOpenError, asyncssh.SFTPError)):
+                await conn.start_sftp_client()
+        else:
+            _chan, term = await conn.create_session(
+                lambda: TerminalClient(80, 24), term_type="xterm", term_size=(80, 24), encoding=None
+            )
+            await asyncio.wait_for(term.closed.wait(), 10)
+            assert b"in use" in term.stderr
+        refused_at = time.monotonic()
+        await asyncio.wait_for(conn.wait_closed(), 10)
+        assert time.monotonic() - refused_at < 1.5
+        if first is not None:
+            await asyncio.sleep(3.5)  # past the three seconds to start a session
+            assert not first[2].closed.is_set()
+    finally:
+        conn.close()
+        if first is not None:
+            first[0].close()
+            await first[2].closed.wait()
+            await asyncio.sleep(0.5)  # the slot is given back
+
+
+async def test_connections_beyond_the_sessions_and_a_small_slack_are_refused(closing_server: Server) -> None:
+    from wsnego_tui.ssh_server import CONNECTION_SLACK
+
+    await asyncio.sleep(0.5)  # the previous tests' connections are gone
+    held = [await connect_only(closing_server.port) for _ in range(1 + CONNECTION_SLACK)]
+    try:
+        with pytest.raises((asyncssh.DisconnectError, ConnectionError, OSError)):
+            extra = await connect_only(closing_server.port)
+            extra.close()
+    finally:
+        for conn in held:
+            conn.close()
+    await asyncio.sleep(0.5)
+    assert "connections open already" in closing_server.log_text()
+    conn, chan, term = await open_terminal(closing_server.port)  # room again once they have gone
+    try:
+        await term.wait_for("客户号")
+    finally:
+        conn.close()
+
+
+def test_the_textual_feature_switch_may_not_be_passed_on(settings: Settings) -> None:
+    from dataclasses import replace
+
+    from wsnego_tui.config import ConfigError
+    from wsnego_tui.ssh_server import SSHSettings
+
+    for name in ("TEXTUAL", "textual", "TEXTUAL_DRIVER"):
+        bad = replace(settings, extra={"ssh": {"open_user": "kiosk", "env_allowlist": ["TZ", name]}})
+        with pytest.raises(ConfigError, match="env_allowlist may not pass"):
+            SSHSettings.from_settings(bad)
+    assert "TEXTUAL" not in child_environment("xterm", ("TEXTUAL",), {"TEXTUAL": "devtools"})
 
 
 def test_serve_ssh_refuses_to_start_without_any_access_rule(tmp_path: Path) -> None:

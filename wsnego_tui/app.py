@@ -360,6 +360,8 @@ class WsnegoApp(App[int]):
         from wsnego_tui.screens.loans import LoansScreen
 
         self.customer = customer
+        if self.kiosk is not None:
+            self.kiosk.session_started()
         self.push_screen(LoansScreen(customer))
 
     def logout(self) -> None:
@@ -397,6 +399,8 @@ class WsnegoApp(App[int]):
     def on_unmount(self) -> None:
         """The app is shutting down: release the database connections it opened itself
         (services given to it belong to the caller)."""
+        if self.kiosk is not None:
+            self.kiosk.stopped()
         if self._owned_services is not None:
             self._owned_services.close()
             self._owned_services = None

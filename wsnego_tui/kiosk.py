@@ -1,8 +1,9 @@
 r"""Kiosk mode's process guards and settings, applied before Textual is imported.
 
 `prepare_kiosk_process()` runs in the command-line entry path of `wsnego-tui --kiosk`, before
-`import textual`: it removes every `TEXTUAL_*` variable from the environment (they can load a
-driver module of anyone's choosing, inject keys, or turn on dev tools and remote logging) and
+`import textual`: it removes `TEXTUAL` and every `TEXTUAL_*` variable from the environment (they
+can load a driver module of anyone's choosing, inject keys, or turn on dev tools, debug mode and
+remote logging) and
 `COLUMNS` / `LINES` (they pin the app's size), ignores the keyboard's job-control signals
 (SIGINT, SIGQUIT, SIGTSTP) and switches the terminal's signal keys off, so Ctrl+C, Ctrl+\ and
 Ctrl+Z typed while Python is still importing do nothing either.
@@ -32,6 +33,8 @@ from pathlib import Path
 from wsnego_tui.config import ConfigError, Settings
 
 TEXTUAL_ENV_PREFIX = "TEXTUAL_"
+TEXTUAL_FEATURES_VARIABLE = "TEXTUAL"
+"""Textual's feature switches (`devtools`, `debug`, `headless`, ...), read at import."""
 SIZE_PINNING_VARIABLES = ("COLUMNS", "LINES")
 DEFAULT_IDLE_SECONDS = 120.0
 DEFAULT_COUNTDOWN_SECONDS = 30.0
@@ -56,12 +59,15 @@ class KioskRefused(Exception):
 
 
 def scrub_textual_environment(environ: MutableMapping[str, str] | None = None) -> list[str]:
-    """Remove every TEXTUAL_* variable (any letter case) and COLUMNS/LINES; the names removed."""
+    """Remove `TEXTUAL` and every TEXTUAL_* variable (any letter case) and COLUMNS/LINES; the
+    names removed."""
     env = os.environ if environ is None else environ
     removed = [
         name
         for name in list(env)
-        if name.upper().startswith(TEXTUAL_ENV_PREFIX) or name.upper() in SIZE_PINNING_VARIABLES
+        if name.upper().startswith(TEXTUAL_ENV_PREFIX)
+        or name.upper() == TEXTUAL_FEATURES_VARIABLE
+        or name.upper() in SIZE_PINNING_VARIABLES
     ]
     for name in removed:
         del env[name]

@@ -21,11 +21,15 @@ The SSH protocol is asyncssh's; this module only decides what a connection may d
   child ends (with its exit status) and the child is ended (SIGHUP to its process group,
   then SIGKILL, then reaped) when the session ends.
 - Refused: sessions without a terminal (with a message), exec and subsystem requests (sftp,
-  scp), agent, X11, TCP and Unix-socket forwarding, a second session on one connection.
+  scp), agent, X11, TCP and Unix-socket forwarding, a second session on one connection. A
+  connection whose session was refused is closed; so is one that has not started a session
+  (a kiosk on a pty) within `login_timeout_seconds` of connecting.
 - Access: public keys from an authorized_keys file, and/or an open kiosk user named in the
   configuration (the customer then logs in inside the app). With neither it will not start.
-- Limits: concurrent sessions (extra ones are told the kiosk is busy), connections per
-  address per minute, idle time without input, session length, log-in time.
+- Limits: concurrent sessions (extra ones are told the kiosk is busy), concurrent connections
+  (`max_sessions` + CONNECTION_SLACK; extra ones are disconnected with "too many
+  connections"), connections per address per minute, idle time without input, session
+  length, time to log in and start a session.
 - One log line per session: address, user, start, end, exit status, why it ended.
 - SIGTERM / SIGINT: every open session is told, its child ended and reaped, then the server
   stops.
@@ -71,13 +75,17 @@ log = logging.getLogger("wsnego_tui.ssh")
 
 HOST_KEY_NAME = "ssh_host_ed25519_key"
 DEFAULT_TERM = "xterm-256color"
-FORBIDDEN_ENV = re.compile(r"^(TEXTUAL_.*|COLUMNS|LINES|LD_.*|PYTHON.*)$", re.IGNORECASE)
+FORBIDDEN_ENV = re.compile(r"^(TEXTUAL|TEXTUAL_.*|COLUMNS|LINES|LD_.*|PYTHON.*)$", re.IGNORECASE)
 SERVER_ENV = ("WSNEGO_HOME", "WSNEGO_DB_URL", "WSNEGO_LANG")
 TERM_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
 # What a terminal needs after an app that was killed mid-screen: leave the alternate screen,
 # show the cursor, stop mouse reporting and bracketed paste, reset colours.
 TERMINAL_RESET = b"\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[0m\r\n"
 HANGUP_GRACE_SECONDS = 2.0
+CONNECTION_SLACK = 4
+"""Connections allowed at once beyond `max_sessions`: clients still logging in, and those
+being told the kiosk is busy. More are refused before the key exchange."""
+CLOSE_AFTER_REFUSAL_SECONDS = 0.5  # lets the refusal's message and exit status go out first
 FORK_REPLY_SECONDS = 60.0  # the first reply waits for the fork server's imports
 FORK_SERVER_RESTARTS = 1
 
@@ -442,10 +450,14 @@ class KioskSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
 
     def exec_requested(self, command: str) -> bool:
         log.info("refused exec request from %s", self.peer)
+        if self.chan is not None:
+            _close_soon(self.chan.get_connection())
         return False
 
     def subsystem_requested(self, subsystem: str) -> bool:
         log.info("refused subsystem %r from %s", subsystem[:40], self.peer)
+        if self.chan is not None:
+            _close_soon(self.chan.get_connection())
         return False
 
     def break_received(self, msec: int) -> bool:
@@ -465,6 +477,11 @@ class KioskSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self._holds_slot = True
         self._task = asyncio.ensure_future(self._run())
 
+    @property
+    def running(self) -> bool:
+        """Whether this session has started its kiosk child (holds a slot)."""
+        return self._task is not None
+
     def _refuse(self, message: str, reason: str) -> None:
         assert self.chan is not None
         self.reason = reason
@@ -472,6 +489,7 @@ class KioskSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self.chan.exit(1)
         self.server.log_session(self, 1)
         self._done.set()
+        _close_soon(self.chan.get_connection())
 
     # Data -----------------------------------------------------------------------------------
 
@@ -638,8 +656,7 @@ class KioskSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
                 if message:
                     self.chan.write(message.encode())
             self.chan.exit(status)
-            conn = self.chan.get_connection()
-            asyncio.get_running_loop().call_later(0.5, conn.close)
+            _close_soon(self.chan.get_connection())
         self.server.log_session(self, status)
         self._done.set()
 
@@ -685,16 +702,50 @@ class KioskSSHServer(asyncssh.SSHServer):
         self.peer = "?"
         self.user = "?"
         self.sessions = 0
+        self.session: KioskSession | None = None
+        self._counted = False
+        self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
         address = conn.get_extra_info("peername") or ("?", 0)
         self.peer = f"{address[0]}:{address[1]}"
-        if not self.server.allow_connection(str(address[0])):
-            log.warning("refused connection from %s: too many connections per minute", self.peer)
-            asyncio.get_running_loop().call_soon(
+        loop = asyncio.get_running_loop()
+        if not self.server.add_connection():
+            log.warning("refused connection from %s: %d connections open already", self.peer,
+                        self.server.connections)
+            loop.call_soon(
                 conn.disconnect, asyncssh.DISC_TOO_MANY_CONNECTIONS, "Too many connections, try again later"
             )
+            return
+        self._counted = True
+        if not self.server.allow_connection(str(address[0])):
+            log.warning("refused connection from %s: too many connections per minute", self.peer)
+            loop.call_soon(
+                conn.disconnect, asyncssh.DISC_TOO_MANY_CONNECTIONS, "Too many connections, try again later"
+            )
+            return
+        self._deadline = loop.call_later(self.server.cfg.login_timeout_seconds, self._no_session_in_time)
+
+    def _no_session_in_time(self) -> None:
+        """`login_timeout_seconds` after connecting: a connection that has not started a kiosk
+        session by now (not logged in, no session asked for, or one that was refused or
+        never got going) is closed."""
+        self._deadline = None
+        if self.session is not None and self.session.running:
+            return
+        log.info("closed connection from %s user=%s: no session within %.0f s", self.peer, _quote(self.user),
+                 self.server.cfg.login_timeout_seconds)
+        if self.conn is not None:
+            self.conn.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        if self._counted:
+            self._counted = False
+            self.server.remove_connection()
 
     def begin_auth(self, username: str) -> bool:
         self.user = username
@@ -715,7 +766,8 @@ class KioskSSHServer(asyncssh.SSHServer):
         if self.sessions:
             return False
         self.sessions += 1
-        return KioskSession(self.server, self.peer, self.user)
+        self.session = KioskSession(self.server, self.peer, self.user)
+        return self.session
 
     def connection_requested(self, *args: Any) -> bool:
         log.info("refused forwarding request from %s", self.peer)
@@ -740,6 +792,7 @@ class KioskServer:
     kiosk_command: tuple[str, ...]
     forkserver: ForkServerClient | None = None
     active: int = 0
+    connections: int = 0
     children: dict[int, KioskSession] = field(default_factory=dict)
     _recent: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
 
@@ -751,6 +804,19 @@ class KioskServer:
 
     def release_slot(self) -> None:
         self.active -= 1
+
+    @property
+    def max_connections(self) -> int:
+        return self.cfg.max_sessions + CONNECTION_SLACK
+
+    def add_connection(self) -> bool:
+        if self.connections >= self.max_connections:
+            return False
+        self.connections += 1
+        return True
+
+    def remove_connection(self) -> None:
+        self.connections -= 1
 
     def allow_connection(self, address: str) -> bool:
         now = time.monotonic()
@@ -782,6 +848,11 @@ class KioskServer:
                     asyncio.ensure_future(session.close("too_long"))
                 elif now - session.last_input >= cfg.idle_timeout_seconds:
                     asyncio.ensure_future(session.close("idle"))
+
+
+def _close_soon(conn: asyncssh.SSHServerConnection) -> None:
+    """Close `conn` once what was just written to it (a refusal, an exit status) has gone."""
+    asyncio.get_running_loop().call_later(CLOSE_AFTER_REFUSAL_SECONDS, conn.close)
 
 
 def _quote(text: str) -> str:

@@ -5,10 +5,12 @@ The required kinds (core.eligibility.required_proofs for the application's kind)
 with a present or missing mark. The attached files show their kind, original name (through
 safe_text), size, type, the first 12 hex digits of their sha256 and when they were added; the
 highlighted one can be removed while the application is a draft. The picker is a folder tree
-rooted at settings.proof_roots (widgets.file_picker); Enter on a file attaches it as the kind
-highlighted in the list beside the tree (`ProofKindList`: every kind in view, lighter to build
-than a Select, which makes its drop-down list up front), and the intake's refusal (a link, a
-device or pipe, not really a PDF/PNG/JPEG, too large, ...) is shown there in the UI language.
+rooted at settings.proof_roots (widgets.file_picker; in a kiosk it lists only the inbox files
+of the customer logged in, services.proof_files.is_current_inbox_file); Enter on a file
+attaches it as the kind highlighted in the list beside the tree (`ProofKindList`: every kind
+in view, lighter to build than a Select, which makes its drop-down list up front), and the
+intake's refusal (a link, a device or pipe, not really a PDF/PNG/JPEG, too large, ...) is
+shown there in the UI language.
 `s` submits, with one idempotency key for the life of the screen, so a double press submits
 once; it is refused, naming the missing kinds, until every required kind is attached. On
 success the progress screen (step 7) takes the place of this screen and of the form under it.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -164,6 +167,15 @@ class ProofsScreen(WsnegoScreen[None]):
     def roots(self) -> tuple[Path, ...]:
         return tuple(self.app.settings.proof_roots)
 
+    def _keep_file(self) -> Callable[[Path], bool] | None:
+        """In a kiosk: list only the inbox files of the customer now logged in (modified since
+        the log-in); the intake refuses the others too."""
+        if not self.app.settings.kiosk:
+            return None
+        from wsnego_tui.services.proof_files import is_current_inbox_file
+
+        return is_current_inbox_file
+
     def compose(self) -> ComposeResult:
         tr = self.tr
         yield Header(icon="¥")
@@ -180,7 +192,7 @@ class ProofsScreen(WsnegoScreen[None]):
                             [(Text(root_label(root)), index) for index, root in enumerate(self.roots)],
                             allow_blank=False, compact=True, id="proofs-root",
                         )
-                    yield ProofFileTree(self.roots[0], id="proofs-tree")
+                    yield ProofFileTree(self.roots[0], keep_file=self._keep_file(), id="proofs-tree")
                 with Vertical(id="proofs-side"):
                     yield Label(tr("proofs.picker.kind"), id="proofs-kind-label", markup=False)
                     yield ProofKindList(tr, id="proofs-kind")

@@ -6,13 +6,26 @@ or directory), is within the size cap, and is a PDF, PNG or JPEG by content. It 
 to `<proofs>/<sha256[:2]>/<sha256>` with owner-only permissions, written to a temporary name
 and renamed, so a crash never leaves half a file under a real name. The same content is stored
 once. Blocking file work: call from a thread worker. No UI imports.
+
+The location is checked by name and then again on the opened descriptor (its path under
+/proc/self/fd on Linux, else its device and inode against a fresh look-up), so a folder on
+the way swapped for a link between the check and the open is refused too.
+
+Kiosk mode: the kiosk app opens an `InboxWindow` when a customer logs in
+(`open_inbox_window`, the time of the log-in). A file in the inbox modified before that
+belongs to someone earlier: the picker does not list it (`is_current_inbox_file`) and
+`ingest` refuses it as missing; a file of the inbox that was stored is removed from the inbox
+(best effort: a failure is logged).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import stat
+import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +34,13 @@ from wsnego_tui.core.proofs import SNIFF_BYTES, sniff_media_type
 from wsnego_tui.core.text import strip_unsafe
 
 CHUNK = 1024 * 1024
+PROC_FD = "/proc/self/fd"
+INBOX_CLOCK_SLACK_SECONDS = 2.0
+"""A kiosk session's inbox window opens this much before the log-in (but never before the
+previous log-out): file systems stamp modification times coarsely (a jiffy on Linux, two
+seconds on FAT), so a scan written just after the log-in must not look older than it."""
+
+log = logging.getLogger(__name__)
 
 
 class ProofRejected(Exception):
@@ -44,24 +64,144 @@ def stored_path(store_dir: Path, sha256: str) -> Path:
     return store_dir / sha256[:2] / sha256
 
 
-def check_location(path: Path, allowed_roots: Sequence[Path]) -> Path:
-    """The real path of `path`, if it lies inside an allowed folder with no symbolic link
-    between that folder and the file (the folder itself may sit behind one)."""
+def _outside() -> ProofRejected:
+    return ProofRejected("outside", "the file is outside the folders you may choose from")
+
+
+def _locate(path: Path, allowed_roots: Sequence[Path]) -> tuple[Path, Path]:
+    """(the real path of `path`, the real path of its allowed folder); see check_location."""
     absolute = Path(os.path.abspath(path))
     for root in allowed_roots:
         try:
             relative = absolute.relative_to(os.path.abspath(root))
         except ValueError:
             continue
-        expected = Path(os.path.realpath(root)) / relative
-        if Path(os.path.realpath(absolute)) == expected:
-            return expected
+        try:
+            real_root = Path(os.path.realpath(root))
+            real = Path(os.path.realpath(absolute))
+        except OSError:  # a link on the way changed while it was being followed
+            raise ProofRejected("link", "links are not accepted; choose the file itself") from None
+        expected = real_root / relative
+        if real == expected:
+            return expected, real_root
         raise ProofRejected("link", "links are not accepted; choose the file itself")
-    raise ProofRejected("outside", "the file is outside the folders you may choose from")
+    raise _outside()
+
+
+def check_location(path: Path, allowed_roots: Sequence[Path]) -> Path:
+    """The real path of `path`, if it lies inside an allowed folder with no symbolic link
+    between that folder and the file (the folder itself may sit behind one)."""
+    return _locate(path, allowed_roots)[0]
+
+
+def _is_within(path: str, root: Path) -> bool:
+    root_text = str(root)
+    return path == root_text or path.startswith(root_text.rstrip(os.sep) + os.sep)
+
+
+def _opened_where_checked(fd: int, absolute: Path, real_root: Path) -> bool:
+    """Whether the descriptor `fd`, opened by the name `absolute` after the check, is really
+    a file inside `real_root`: a folder on the way may have been swapped for a link to
+    somewhere else between the check and the open."""
+    if sys.platform.startswith("linux"):
+        try:
+            target = os.readlink(f"{PROC_FD}/{fd}")
+        except OSError:
+            target = None
+        if target is not None:
+            return _is_within(target, real_root)
+    # elsewhere: the name must still lead to the same place, and to the file that was opened
+    try:
+        if Path(os.path.realpath(absolute)) != absolute:
+            return False
+        now, opened = os.stat(absolute, follow_symlinks=False), os.fstat(fd)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (opened.st_dev, opened.st_ino)
+
+
+# Kiosk mode: whose files the inbox holds ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxWindow:
+    """The kiosk inbox as the customer now at the kiosk may see it: files modified at or
+    after `since` (wall-clock seconds) under `roots` (real paths)."""
+
+    roots: tuple[Path, ...]
+    since: float
+
+    def covers(self, real_path: Path | str) -> bool:
+        return any(_is_within(str(real_path), root) for root in self.roots)
+
+    def is_current(self, real_path: Path | str, mtime: float) -> bool:
+        return not self.covers(real_path) or mtime >= self.since
+
+
+_inbox_window: InboxWindow | None = None
+
+
+def open_inbox_window(roots: Sequence[Path], since: float | None = None) -> InboxWindow:
+    """Kiosk mode, at a customer's log-in (`since` None: now, less the clock slack): from
+    now on only files of the inbox modified since then are listed and taken in. At a
+    log-out, called with `since=time.time()`, so nothing left behind can be taken in."""
+    global _inbox_window
+    start = time.time() - INBOX_CLOCK_SLACK_SECONDS if since is None else since
+    window = InboxWindow(tuple(Path(os.path.realpath(root)) for root in roots), start)
+    _inbox_window = window
+    return window
+
+
+def close_inbox_window() -> None:
+    """The kiosk app has ended: no window any more (outside kiosk mode there is none)."""
+    global _inbox_window
+    _inbox_window = None
+
+
+def current_inbox_window() -> InboxWindow | None:
+    return _inbox_window
+
+
+def is_current_inbox_file(path: Path) -> bool:
+    """For the picker: False for a file of the kiosk inbox older than the customer's log-in
+    (and for a file that cannot be looked at); True for anything else."""
+    window = _inbox_window
+    if window is None:
+        return True
+    try:
+        mtime = os.lstat(path).st_mtime
+        real = os.path.realpath(path)
+    except OSError:
+        return False
+    return window.is_current(real, mtime)
+
+
+def _remove_from_inbox(absolute: Path, real_root: Path, info: os.stat_result) -> None:
+    """Remove the file just stored from the kiosk inbox, best effort. Through its folder's
+    descriptor, checked to be inside the inbox, and only if the name is still that file."""
+    try:
+        dir_fd = os.open(absolute.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        log.warning("could not remove %s from the kiosk inbox: %s", absolute.name, exc.strerror)
+        return
+    try:
+        if not _opened_where_checked(dir_fd, absolute.parent, real_root):
+            log.warning("did not remove %s from the kiosk inbox: its folder moved", absolute.name)
+            return
+        now = os.stat(absolute.name, dir_fd=dir_fd, follow_symlinks=False)
+        if (now.st_dev, now.st_ino) != (info.st_dev, info.st_ino):
+            log.warning("did not remove %s from the kiosk inbox: it was replaced", absolute.name)
+            return
+        os.unlink(absolute.name, dir_fd=dir_fd)
+    except OSError as exc:
+        log.warning("could not remove %s from the kiosk inbox: %s", absolute.name, exc.strerror)
+    finally:
+        os.close(dir_fd)
 
 
 def ingest(path: Path, *, allowed_roots: Sequence[Path], store_dir: Path, max_bytes: int) -> StoredFile:
-    absolute = check_location(path, allowed_roots)
+    absolute, real_root = _locate(path, allowed_roots)
+    window = _inbox_window
     try:
         fd = os.open(absolute, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -70,7 +210,14 @@ def ingest(path: Path, *, allowed_roots: Sequence[Path], store_dir: Path, max_by
         if Path(absolute).is_symlink():
             raise ProofRejected("link", "links are not accepted; choose the file itself") from None
         raise ProofRejected("unreadable", f"the file cannot be read ({exc.strerror})") from None
+    if not _opened_where_checked(fd, absolute, real_root):
+        os.close(fd)
+        raise _outside()
     info = os.fstat(fd)
+    in_inbox = window is not None and window.covers(absolute)
+    if in_inbox and window is not None and info.st_mtime < window.since:  # someone earlier's
+        os.close(fd)
+        raise ProofRejected("missing", "the file no longer exists")
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         if stat.S_ISDIR(info.st_mode):
@@ -111,5 +258,7 @@ def ingest(path: Path, *, allowed_roots: Sequence[Path], store_dir: Path, max_by
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+    if in_inbox:
+        _remove_from_inbox(absolute, real_root, info)
     name = strip_unsafe(absolute.name)[:255] or "proof"
     return StoredFile(sha, size, media_type, name, final)

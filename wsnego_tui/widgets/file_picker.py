@@ -2,7 +2,8 @@
 
 It shows folders and the names a proof can have (.pdf, .png, .jpg, .jpeg, any case), hides
 dot-files, never expands a symbolic link to a folder (so it never wanders out of its root), and
-has nothing above its root to go to. A linked *file* is listed, so that picking it gets the
+has nothing above its root to go to. In a kiosk it lists only the files its `keep_file` test
+lets through (the current customer's scans). A linked *file* is listed, so that picking it gets the
 intake's own refusal. The paths it reports keep the root's spelling (the tree does not resolve
 them), which is what the intake checks against the allowed folders. Folders are loaded by a
 worker that ends when there is nothing left to load (Textual's own loader waits forever, which
@@ -15,7 +16,7 @@ the UI thread. Never opens or reads a file; never shows a name as markup.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from rich.text import Text
@@ -53,8 +54,18 @@ class ProofFileTree(DirectoryTree):
     ICON_NODE_EXPANDED = "- "
     ICON_FILE = "  "
 
-    def __init__(self, root: Path, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        keep_file: Callable[[Path], bool] | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         self._draining = False
+        self._keep_file = keep_file
+        """Which files to list (e.g. a kiosk's: not the scans of an earlier customer); called
+        in the loader thread. None: every file named like a proof."""
         super().__init__(root, id=id, classes=classes)
         self.root.set_label(Text(root_label(Path(root))))
 
@@ -77,11 +88,12 @@ class ProofFileTree(DirectoryTree):
             if path.name.startswith("."):
                 continue
             try:
+                keep = self._keep_file
                 if path.is_symlink():
-                    if not path.is_dir() and is_proof_name(path):
+                    if not path.is_dir() and is_proof_name(path) and (keep is None or keep(path)):
                         yield path  # listed so that picking it is refused with a reason
                     continue
-                if path.is_dir() or is_proof_name(path):
+                if path.is_dir() or (is_proof_name(path) and (keep is None or keep(path))):
                     yield path
             except OSError:
                 continue
