@@ -144,3 +144,79 @@ def test_wrong_pins_at_the_same_moment_all_count_towards_the_lock_out(demo_servi
         thread.join(timeout=60)
     assert Counter(outcomes) == {LoginOutcome.REJECTED: MAX_LOGIN_FAILURES - 1, LoginOutcome.LOCKED: 1}
     assert demo_services.login("80000003", "333333").outcome == LoginOutcome.LOCKED
+
+
+def test_a_payment_and_an_agreement_at_the_same_moment_never_lose_the_payment(
+    demo_services, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The borrower pays at one kiosk while accepting an offer at another. Whichever commits
+    first, the other sees it: the agreement after the payment is refused (the offers were
+    worked out before it), or the payment after the agreement goes to the new plan. Neither
+    waits for the other forever (both take the application before the loan)."""
+    import dataclasses
+    import threading
+    import time
+
+    from wsnego_tui.core.lifecycle import ApplicationKind
+    from wsnego_tui.core.proofs import ProofKind
+    from wsnego_tui.services import ServiceError
+    from wsnego_tui.store import review_flow as rf
+    from wsnego_tui.store.models import ScheduleVersion
+    from app_factory import FIRST_FORM
+
+    svc = demo_services
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    svc.settings = dataclasses.replace(svc.settings, extra={"proof_folders": [str(inbox)]})
+    customer = svc.login("80000001", "111111").customer.id
+    loan = svc.loans_of(customer)[0]
+    draft = svc.start_application(customer, loan.loan_id, ApplicationKind.FIRST)
+    draft = svc.save_application_form(customer, draft.id, FIRST_FORM, version=draft.version)
+    (inbox / "hardship.pdf").write_bytes(b"%PDF-1.4\n%hardship\n")
+    draft = svc.attach_proof(customer, draft.id, ProofKind.HARDSHIP, inbox / "hardship.pdf")
+    app = svc.submit_application(customer, draft.id, version=draft.version, idempotency_key="race")
+    _, offers = svc.offers(customer, app.id)
+    check = svc.customer_pin_check(customer, "111111")
+
+    # each side holds its transaction a moment once it has its first lock, so they overlap
+    accept, lock = rf.accept, rf.lock_open_applications
+    monkeypatch.setattr(rf, "accept", lambda *a, **k: (time.sleep(0.2), accept(*a, **k))[1])
+    monkeypatch.setattr(rf, "lock_open_applications", lambda *a, **k: (lock(*a, **k), time.sleep(0.2))[0])
+    start = threading.Barrier(2)
+    results: dict[str, object] = {}
+
+    def pay() -> None:
+        start.wait()
+        try:
+            results["pay"] = svc.pay(loan.loan_id, Decimal("1000.00"), "race-pay", actor="test")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            results["pay"] = exc
+
+    def agree() -> None:
+        start.wait()
+        try:
+            results["accept"] = svc.accept_offer(customer, app.id, offers[0].id, pin="111111", last4="0001", check=check)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            results["accept"] = exc
+
+    threads = [threading.Thread(target=pay), threading.Thread(target=agree)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not isinstance(results["pay"], Exception), results["pay"]  # a payment is always taken
+    with read_session(svc.engine) as s:
+        versions = s.exec(select(ScheduleVersion).where(ScheduleVersion.loan_id == loan.loan_id)
+                          .order_by(ScheduleVersion.seq)).all()
+        paid_on = {v.seq: sum((r.paid_penalty + r.paid_interest + r.paid_principal
+                               for r in s.exec(select(Installment).where(Installment.schedule_version_id == v.id)).all()),
+                              Decimal(0)) for v in versions}
+    if isinstance(results["accept"], Exception):
+        assert isinstance(results["accept"], ServiceError), results["accept"]
+        assert results["accept"].code in ("no_offer", "not_offered", "offer_stale")
+        assert [v.status for v in versions] == ["active"]
+    else:
+        # the agreement came first: the new plan is built on the old balance, and the payment
+        # that followed is on the new plan
+        assert [v.status for v in versions] == ["closed", "active"]
+        assert paid_on[versions[-1].seq] == Decimal("1000.00")

@@ -735,3 +735,23 @@ def test_an_application_left_with_an_officer_past_the_deadline_never_shows_the_e
     with read_session(svc.engine) as s:
         statuses = {o.status for o in s.exec(select(Offer).where(Offer.application_id == app.id)).all()}
     assert statuses == {"proposed"}
+
+
+def test_offers_on_a_second_negotiation_are_withdrawn_when_the_first_plan_breaks(svc, officers, zhao, clock) -> None:
+    """The first plan breaking changes what the bank may offer (a down payment, for one): the
+    officer's offers go, and the case comes back to the officers with the loan as it is now."""
+    customer, app = _submit(svc, K.SECOND)
+    result = officers.issue_offers(zhao, app.id, [OfferSpec(months=36)], note="收入下降属实",
+                                   version=officers.case(zhao, app.id).version)
+    assert svc.application(customer, app.id).status == "offer_issued"
+    clock.advance(dt.timedelta(days=4))  # the first plan 30 days late: broken; the offers still valid
+    svc.catch_up(customer)
+    view = svc.application(customer, app.id)
+    assert view.status == "under_review" and view.events[-1].reason == "needs_officer"
+    assert "loan_changed.broken" in [event.reason for event in view.events]
+    with read_session(svc.engine) as s:
+        assert s.get(Offer, result.offer_ids[0]).status == "withdrawn"
+    assert svc.offers(customer, app.id)[1] == []
+    with pytest.raises(ServiceError):
+        svc.accept_offer(customer, app.id, result.offer_ids[0], pin="222222", last4="0002")
+    assert [e.action for e in _audit(svc, "application.loan_changed")] == ["application.loan_changed"]

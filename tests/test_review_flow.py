@@ -237,3 +237,142 @@ def test_a_policy_without_reminders_writes_none(svc) -> None:
     svc.policy = dataclasses.replace(svc.policy, reminder_days=0)
     customer = _login(svc, "80000002", "222222")
     assert _reminders(svc, customer) == []
+
+
+# -- the loan changes under its offers; a settlement is paid whole, in time ---------------------
+
+
+def _offer_rows(svc, application_id: int) -> list[tuple[int, str]]:
+    from wsnego_tui.store.models import Offer
+
+    with read_session(svc.engine) as s:
+        rows = s.exec(select(Offer).where(Offer.application_id == application_id).order_by(Offer.id)).all()
+        return [(o.id, o.status) for o in rows]  # type: ignore[misc]
+
+
+def _payments(svc, loan_id: int) -> int:
+    from wsnego_tui.store.models import Payment
+
+    with read_session(svc.engine) as s:
+        return s.exec(select(func.count()).select_from(Payment).where(Payment.loan_id == loan_id)).one()
+
+
+def test_a_payment_after_the_offers_withdraws_them_and_the_loan_is_reviewed_again(svc) -> None:
+    customer = _login(svc, "80000001", "111111")
+    loan = svc.loans_of(customer)[0]
+    app = _submit(svc, customer, loan.loan_id, K.FIRST, FIRST_FORM, [ProofKind.HARDSHIP])
+    _, old_offers = svc.offers(customer, app.id)
+    svc.pay(loan.loan_id, Decimal("5000.00"), "part-of-the-arrears", actor="test")
+    paid = svc.loans_of(customer)[0]  # still overdue: still a case for a first negotiation
+    assert 0 < paid.overdue_total < loan.overdue_total and paid.outstanding_principal < loan.outstanding_principal
+
+    view = svc.application(customer, app.id)
+    assert view.status == "offer_issued"  # reviewed again at once, on the loan as it now is
+    assert [e.reason for e in view.events if e.status == "under_review"][-1] == "loan_changed.paid"
+    statuses = dict(_offer_rows(svc, app.id))
+    assert all(statuses[o.id] == "withdrawn" for o in old_offers)
+    _, new_offers = svc.offers(customer, app.id)
+    assert new_offers and {o.id for o in new_offers}.isdisjoint(o.id for o in old_offers)
+    # the new offers carry what is still owed, not what was owed before the payment
+    assert all(o.principal < min(old.principal for old in old_offers) for o in new_offers)
+
+    with pytest.raises(ServiceError) as refused:
+        svc.accept_offer(customer, app.id, old_offers[0].id, pin="111111", last4="0001")
+    assert refused.value.code == "no_offer"
+    assert svc.loans_of(customer)[0].status == paid.status  # the old offer changed nothing
+    accepted = svc.accept_offer(customer, app.id, new_offers[0].id, pin="111111", last4="0001")
+    assert accepted.status == "plan_active"
+    assert svc.loans_of(customer)[0].outstanding_principal == new_offers[0].principal
+    with read_session(svc.engine) as s:
+        actions = [e.action for e in s.exec(select(AuditEntry).order_by(AuditEntry.id)).all()]
+    assert "application.loan_changed" in actions
+
+
+def test_repaying_the_whole_loan_ends_its_open_application(svc) -> None:
+    customer = _login(svc, "80000001", "111111")
+    loan = svc.loans_of(customer)[0]
+    app = _submit(svc, customer, loan.loan_id, K.FIRST, FIRST_FORM, [ProofKind.HARDSHIP])
+    _, offers = svc.offers(customer, app.id)
+    payoff = svc.payment_options(customer, loan.loan_id).payoff_amount
+    svc.pay(loan.loan_id, payoff, "payoff", actor="test")
+    view = svc.application(customer, app.id)
+    assert view.status == "withdrawn" and view.events[-1].reason == "loan_repaid"
+    assert {status for _, status in _offer_rows(svc, app.id)} == {"withdrawn"}
+    with pytest.raises(ServiceError):
+        svc.accept_offer(customer, app.id, offers[0].id, pin="111111", last4="0001")
+    assert svc.loans_of(customer)[0].status == LoanStatus.CLOSED  # not reopened by an old offer
+
+
+def test_an_offer_made_before_the_loan_changed_cannot_be_accepted(svc) -> None:
+    """However the loan changed after an offer was worked out (here its version is moved on
+    by hand), accepting the offer is refused and nothing is written."""
+    from wsnego_tui.store.engine import write_session
+
+    customer = _login(svc, "80000001", "111111")
+    loan = svc.loans_of(customer)[0]
+    app = _submit(svc, customer, loan.loan_id, K.FIRST, FIRST_FORM, [ProofKind.HARDSHIP])
+    _, offers = svc.offers(customer, app.id)
+    with write_session(svc.engine) as s:
+        row = s.get(Loan, loan.loan_id)
+        row.version += 1
+        s.add(row)
+    with pytest.raises(ServiceError) as refused:
+        svc.accept_offer(customer, app.id, offers[0].id, pin="111111", last4="0001")
+    assert refused.value.code == "offer_stale"
+    with read_session(svc.engine) as s:
+        plans = s.exec(select(ScheduleVersion).where(ScheduleVersion.loan_id == loan.loan_id)).all()
+        assert [p.status for p in plans] == ["active"]  # no plan replaced
+    # nor left waiting with offers nobody can accept: reviewed again on the loan as it is
+    view = svc.application(customer, app.id)
+    assert "loan_changed.other" in [e.reason for e in view.events]
+    _, fresh = svc.offers(customer, app.id)
+    assert fresh and {o.id for o in fresh}.isdisjoint(o.id for o in offers)
+    assert svc.accept_offer(customer, app.id, fresh[0].id, pin="111111", last4="0001").status == "plan_active"
+
+
+def _accepted_settlement(svc):
+    customer = _login(svc, "80000004", "444444")
+    loan = svc.loans_of(customer)[0]
+    app = _submit(svc, customer, loan.loan_id, K.SETTLEMENT, SETTLEMENT_FORM, [ProofKind.FUNDS])
+    _, (offer,) = svc.offers(customer, app.id)
+    svc.accept_offer(customer, app.id, offer.id, pin="444444", last4="0004")
+    return customer, loan, app, offer
+
+
+@pytest.mark.parametrize("amount", [Decimal("0.01"), Decimal("10000.00"), "one fen short"])
+def test_a_settlement_takes_only_its_whole_sum_and_a_part_changes_nothing(svc, amount) -> None:
+    customer, loan, _application, offer = _accepted_settlement(svc)
+    payments = _payments(svc, loan.loan_id)
+    if amount == "one fen short":
+        amount = offer.total_payment - Decimal("0.01")
+    with pytest.raises(ServiceError) as previewed:
+        svc.payment_preview(customer, loan.loan_id, amount)
+    assert previewed.value.code == "settlement_whole"
+    with pytest.raises(ServiceError) as refused:
+        svc.pay(loan.loan_id, amount, "part", actor="test")
+    assert refused.value.code == "settlement_whole"
+    assert _payments(svc, loan.loan_id) == payments
+    assert svc.payment_options(customer, loan.loan_id).settlement_amount == offer.total_payment
+
+
+def test_a_settlement_is_paid_on_its_pay_by_day_but_not_after(svc, clock) -> None:
+    customer, loan, app, offer = _accepted_settlement(svc)
+    payments = _payments(svc, loan.loan_id)
+    pay_by = svc.payment_options(customer, loan.loan_id).settlement_pay_by
+    clock.advance(dt.timedelta(days=(pay_by - clock.now().date()).days + 1))
+    with pytest.raises(ServiceError) as refused:
+        svc.pay(loan.loan_id, offer.total_payment, "late", actor="test")  # before any catch-up ran
+    assert refused.value.code == "settlement_lapsed"
+    assert _payments(svc, loan.loan_id) == payments
+    back = svc.loans_of(customer)[0]  # the catch-up restores the earlier plan
+    assert svc.application(customer, app.id).status == "expired"
+    assert back.status == LoanStatus.OVERDUE and back.outstanding_principal == loan.outstanding_principal
+
+
+def test_a_settlement_paid_on_its_last_day_settles_the_loan(svc, clock) -> None:
+    customer, loan, app, offer = _accepted_settlement(svc)
+    pay_by = svc.payment_options(customer, loan.loan_id).settlement_pay_by
+    clock.advance(dt.timedelta(days=(pay_by - clock.now().date()).days))
+    svc.pay(loan.loan_id, offer.total_payment, "on-time", actor="test")
+    assert svc.loans_of(customer)[0].status == LoanStatus.SETTLED
+    assert svc.application(customer, app.id).status == "completed"

@@ -39,7 +39,8 @@ TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
         {S.MATERIALS_REQUESTED, S.OFFER_ISSUED, S.REJECTED, S.WITHDRAWN, S.EXPIRED}
     ),
     S.MATERIALS_REQUESTED: frozenset({S.UNDER_REVIEW, S.WITHDRAWN, S.EXPIRED}),
-    S.OFFER_ISSUED: frozenset({S.ACCEPTED, S.REJECTED, S.WITHDRAWN, S.EXPIRED}),
+    # back under review when the loan changes under its offers (a payment, a broken plan)
+    S.OFFER_ISSUED: frozenset({S.ACCEPTED, S.UNDER_REVIEW, S.REJECTED, S.WITHDRAWN, S.EXPIRED}),
     S.ACCEPTED: frozenset({S.PLAN_ACTIVE, S.COMPLETED, S.EXPIRED}),
     S.PLAN_ACTIVE: frozenset({S.COMPLETED, S.BROKEN}),
     S.COMPLETED: frozenset(),

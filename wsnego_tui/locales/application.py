@@ -180,6 +180,7 @@ ZH: dict[str, str] = {
     "proofs.error.too_many": "每份申请最多{count}个文件",
     "proofs.error.not_editable": "申请已提交，不能再修改",
     "proofs.error.no_proof": "该文件已不在申请中",
+    "proofs.error.materials_expired": "补交材料的期限已过，申请已失效，不能再附加文件",
     "proofs.error.failed": "暂时无法完成，请稍后再试",
     # Refusals of submitting / sending the materials.
     "proofs.refused.missing_proofs": "还缺少：{kinds}。请先附上再提交。",
@@ -187,6 +188,8 @@ ZH: dict[str, str] = {
     "proofs.refused.changed": "申请已在别处修改，已重新载入；请再按一次。",
     "proofs.refused.not_editable": "该申请已不能提交。",
     "proofs.refused.not_requested": "银行没有要求补充材料。",
+    "proofs.refused.materials_expired": "补交材料的期限已过，申请已失效；如仍需协商，请重新申请。",
+    "proofs.refused.open_application": "这笔贷款已有另一份进行中的申请，不能同时提交。",
     "proofs.refused.failed": "暂时无法提交，请稍后再试。",
 }
 
@@ -353,11 +356,14 @@ EN: dict[str, str] = {
     "proofs.error.too_many": "At most {count} files per application",
     "proofs.error.not_editable": "Submitted applications cannot be changed",
     "proofs.error.no_proof": "That file is no longer attached",
+    "proofs.error.materials_expired": "The deadline for the materials has passed; the application has expired",
     "proofs.error.failed": "Could not be done now; please try again later",
     "proofs.refused.missing_proofs": "Still missing: {kinds}. Attach them, then submit.",
     "proofs.refused.invalid": "The form is not complete: {fields}. Press Esc to go back to it.",
     "proofs.refused.changed": "The application changed elsewhere and was reloaded; press again.",
     "proofs.refused.not_editable": "This application can no longer be submitted.",
     "proofs.refused.not_requested": "The bank has not asked for materials.",
+    "proofs.refused.materials_expired": "The deadline for the materials has passed and the application has expired; apply again to negotiate.",
+    "proofs.refused.open_application": "Another application for this loan is already under way; it cannot be submitted as well.",
     "proofs.refused.failed": "Could not submit now; please try again later.",
 }

@@ -552,7 +552,7 @@ class ConfirmScreen(WsnegoScreen[None]):
             key = f"confirm.error.{code}"
             self._set_status(key if key in _KNOWN_ERRORS else "confirm.error.failed", error=True)
             pin.focus()
-            if code in ("offer_expired", "not_offered", "no_offer"):
+            if code in ("offer_expired", "not_offered", "no_offer", "offer_stale"):
                 self._reload_application()
         self.refresh_bindings()
 
@@ -618,5 +618,6 @@ class ConfirmScreen(WsnegoScreen[None]):
 
 
 _KNOWN_ERRORS = frozenset(
-    f"confirm.error.{code}" for code in ("locked", "offer_expired", "not_offered", "no_offer", "failed")
+    f"confirm.error.{code}"
+    for code in ("locked", "offer_expired", "not_offered", "no_offer", "offer_stale", "failed")
 )

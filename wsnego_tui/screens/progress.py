@@ -134,7 +134,7 @@ def reason_text(tr: Translator, event: TimelineEvent, policy: Policy | None) -> 
             amount = safe_text(str(detail.get("amount", "")))
         return tr("progress.reason.settlement_due", amount=amount, pay_by=tr.date(pay_by) if pay_by else "")
     key = f"progress.reason.{reason}"
-    if reason.startswith("deadline.") and has_key(key):
+    if (reason.startswith(("deadline.", "loan_changed.")) or reason == "loan_repaid") and has_key(key):
         return tr(key)
     if event.status == "rejected":
         return tr("progress.reason.rejected", rule=rule_text(tr, reason))

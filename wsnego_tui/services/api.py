@@ -307,11 +307,19 @@ class Services:
         )
 
     def attach_proof(self, customer_id: int, application_id: int, kind: ProofKind, path: Path) -> ApplicationView:
-        """Check the file, copy it into the proof store, and attach it."""
+        """Check the file, copy it into the proof store, and attach it. Refused
+        ("materials_expired") once the bank's materials request is past its deadline: the
+        overdue request is expired first, as catching up would."""
         from wsnego_tui.services.proof_files import ProofRejected, ingest
         from wsnego_tui.store import applications as apps
 
-        self.application(customer_id, application_id)  # refuse early for a foreign application
+        self.catch_up(customer_id)
+        # refuse early, before copying the file, for a foreign application or a lapsed request
+        try:
+            with self._read() as s:
+                apps.check_materials_deadline(s, apps.load(s, customer_id, application_id), self.clock.now())
+        except apps.ApplicationRefused as exc:
+            raise ServiceError(exc.code, str(exc)) from None
         try:
             stored = ingest(
                 path,
@@ -337,9 +345,13 @@ class Services:
         from wsnego_tui.store import applications as apps
 
         now = self.clock.now()
-        return self._application_call(
-            customer_id, application_id, lambda s, row: apps.remove_proof(s, row, proof_id, now)
-        )
+
+        def change(s, row):  # type: ignore[no-untyped-def]
+            proof = apps.remove_proof(s, row, proof_id, now)
+            self._audit(s, f"customer:{customer_id}", "proof.remove", f"application:{row.id}",
+                        proof=proof_id, kind=proof.kind, sha256=proof.sha256, size=proof.size_bytes)
+
+        return self._application_call(customer_id, application_id, change)
 
     def submit_application(
         self, customer_id: int, application_id: int, *, version: int | None, idempotency_key: str
@@ -395,10 +407,12 @@ class Services:
                     moved += 1
                     self._audit(s, "engine", "application.advance", f"application:{application_id}")
             for loan_id in plans:
+                rf.lock_open_applications(s, loan_id)  # before the loan, as an agreement does
                 loan = s.get(Loan, loan_id)
                 assert loan is not None
                 before = loan.status
-                rf.settle_plan_outcome(s, loan, day, now, self.policy)
+                if not rf.settle_plan_outcome(s, loan, day, now, self.policy):
+                    continue  # another session settled it between our read and our write
                 moved += 1
                 self._audit(s, "engine", "plan.outcome", f"loan:{loan.loan_no}", before=before, after=loan.status)
             if reminders:
@@ -449,14 +463,18 @@ class Services:
             raise ServiceError(exc.code, str(exc)) from None
 
     def answer_materials(self, customer_id: int, application_id: int, *, version: int | None) -> ApplicationView:
-        """Send the requested materials back: the application is reviewed again at once."""
+        """Send the requested materials back: the application is reviewed again at once.
+        Refused ("materials_expired") once the request is past its deadline: the overdue
+        request is expired first (catching up), and nothing of the answer is written."""
         from wsnego_tui.core.eligibility import missing_proofs
         from wsnego_tui.store import applications as apps
         from wsnego_tui.store import review_flow as rf
 
+        self.catch_up(customer_id)
         now, day = self.clock.now(), today(self.clock)
 
         def change(s, row):  # type: ignore[no-untyped-def]
+            apps.check_materials_deadline(s, row, now)
             if row.status != "materials_requested":
                 raise apps.ApplicationRefused("not_requested", "no materials were requested")
             if version is not None and row.version != version:
@@ -528,7 +546,28 @@ class Services:
                                "months": offer.months, "total_payment": offer.total_payment,
                                "waived_penalty": offer.waived_penalty, "waived_interest": offer.waived_interest})
 
-        return self._application_call(customer_id, application_id, change)
+        try:
+            return self._application_call(customer_id, application_id, change)
+        except ServiceError as exc:
+            if exc.code == "offer_stale":
+                self._review_again(customer_id, application_id)
+            raise
+
+    def _review_again(self, customer_id: int, application_id: int) -> None:
+        """An offer was refused as made before its loan changed: its application's offers are
+        withdrawn and it is reviewed again on the loan as it is now, so that it never waits
+        with offers nobody can accept."""
+        from sqlmodel import select
+
+        from wsnego_tui.store import review_flow as rf
+        from wsnego_tui.store.models import Loan
+
+        def change(s, row):  # type: ignore[no-untyped-def]
+            loan = s.exec(select(Loan).where(Loan.id == row.loan_id).with_for_update()).one()
+            if row.status == "offer_issued":
+                rf.loan_changed(s, loan, self.clock.now(), today(self.clock), self.policy, reason="loan_changed.other")
+
+        self._application_call(customer_id, application_id, change)
 
     def _plan_figures(self, s, loan_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
         from wsnego_tui.store import offers as offer_views
@@ -609,18 +648,18 @@ class Services:
         from sqlalchemy.exc import IntegrityError
 
         from wsnego_tui.store import queries
+        from wsnego_tui.store import review_flow as rf
+        from wsnego_tui.store.models import Loan
 
         try:
             with self._write() as s:
                 replay = queries.find_payment(s, idempotency_key)
                 if replay is not None:
                     return replay
+                rf.lock_open_applications(s, loan_id)
                 receipt = queries.apply_payment(
                     s, loan_id, amount, idempotency_key, today(self.clock), self.clock.now(), self.policy
                 )
-                from wsnego_tui.store import review_flow as rf
-                from wsnego_tui.store.models import Loan
-
                 loan = s.get(Loan, loan_id)
                 assert loan is not None
                 rf.settle_plan_outcome(s, loan, today(self.clock), self.clock.now(), self.policy)
@@ -629,6 +668,8 @@ class Services:
                     receipt=receipt.receipt_no, amount=receipt.amount, to_penalty=receipt.to_penalty,
                     to_interest=receipt.to_interest, to_principal=receipt.to_principal,
                 )
+                # offers worked out before this payment no longer fit the loan
+                rf.loan_changed(s, loan, self.clock.now(), today(self.clock), self.policy, reason="loan_changed.paid")
                 return receipt
         except IntegrityError:
             # A concurrent session committed the same idempotency key first.

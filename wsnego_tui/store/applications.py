@@ -59,6 +59,28 @@ def _expect(row: Application, version: int | None) -> None:
         raise ApplicationRefused("changed", "the application was changed elsewhere; it has been reloaded")
 
 
+def check_materials_deadline(session: Session, row: Application, now: dt.datetime) -> None:
+    """Refuse ("materials_expired") anything done for the bank's materials request once its
+    deadline has passed: whether catching up has already expired the application, or the
+    deadline passed after it looked (the request then waits for the next read to expire it)."""
+    lapsed = (
+        row.status == ApplicationStatus.MATERIALS_REQUESTED
+        and row.deadline_at is not None
+        and row.deadline_at <= now
+    )
+    if not lapsed and row.status == ApplicationStatus.EXPIRED:
+        last = session.exec(
+            select(StatusEvent.reason)
+            .where(StatusEvent.application_id == row.id)
+            .order_by(StatusEvent.at.desc(), StatusEvent.id.desc())  # type: ignore[union-attr]
+        ).first()
+        lapsed = last == f"deadline.{ApplicationStatus.MATERIALS_REQUESTED.value}"
+    if lapsed:
+        raise ApplicationRefused(
+            "materials_expired", "the deadline for the requested materials has passed; the application has expired"
+        )
+
+
 def form_of(row: Application) -> FormFields:
     return FormFields(**{name: getattr(row, name) for name in FORM_COLUMNS})
 
@@ -148,6 +170,7 @@ def attach_proof(
     session: Session, row: Application, *, kind: ProofKind, sha256: str, size_bytes: int,
     media_type: str, original_name: str, now: dt.datetime, policy: Policy,
 ) -> Proof:
+    check_materials_deadline(session, row, now)
     if row.status not in EDITABLE:
         raise ApplicationRefused("not_editable", "the application can no longer be changed")
     existing = proofs_of(session, row.id)  # type: ignore[arg-type]
@@ -167,7 +190,8 @@ def attach_proof(
     return proof
 
 
-def remove_proof(session: Session, row: Application, proof_id: int, now: dt.datetime) -> None:
+def remove_proof(session: Session, row: Application, proof_id: int, now: dt.datetime) -> Proof:
+    """Remove a file from a draft; returns the removed row (for the audit log)."""
     if row.status != ApplicationStatus.DRAFT:
         raise ApplicationRefused("not_editable", "files can only be removed before submitting")
     proof = session.get(Proof, proof_id)
@@ -177,6 +201,7 @@ def remove_proof(session: Session, row: Application, proof_id: int, now: dt.date
     row.version += 1
     row.updated_at = now
     session.add(row)
+    return proof
 
 
 def submit(
@@ -186,6 +211,19 @@ def submit(
     if row.idempotency_key == idempotency_key and row.status != ApplicationStatus.DRAFT:
         return  # the same submission pressed twice
     _expect(row, version)
+    # One application under way per loan (as `start` refuses): two drafts of different kinds
+    # may exist, but only one may be submitted. The loan row is locked first, as in `start`, so
+    # two drafts submitted at once on PostgreSQL cannot both pass.
+    session.exec(select(Loan.id).where(Loan.id == row.loan_id).with_for_update()).first()
+    under_way = session.exec(
+        select(Application.id).where(
+            Application.loan_id == row.loan_id,
+            Application.id != row.id,
+            Application.status.in_([s.value for s in OPEN_STATUSES]),  # type: ignore[attr-defined]
+        )
+    ).first()
+    if under_way is not None:
+        raise ApplicationRefused("open_application", "another application for this loan is already under way")
     kind = ApplicationKind(row.kind)
     errors = check_for_submission(kind, form_of(row), policy, today)
     if errors:

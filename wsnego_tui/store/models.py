@@ -296,6 +296,9 @@ class Offer(SQLModel, table=True):
     approved_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     created_at: dt.datetime = instant("created_at")
     expires_at: dt.datetime | None = instant("expires_at", nullable=True)
+    loan_version: int | None = Field(default=None, nullable=True)
+    """The loan's `version` when the offer was worked out (None: offers older than this column).
+    A payment or a broken plan changes it, and an offer from before cannot be accepted."""
     version: int = Field(default=1, nullable=False)
 
 

@@ -57,10 +57,14 @@ def current_plan(session: Session, loan_id: int, today: dt.date, policy: Policy)
 
 
 def offers_of(session: Session, application: Application) -> list[OfferView]:
-    rows = session.exec(
-        select(Offer).where(Offer.application_id == application.id, Offer.status != "proposed").order_by(Offer.id)
-    ).all()
-    return [offer_view(o) for o in rows]
+    """The offers the borrower was given on the application, of its latest round: when the
+    loan changed under the offers (a payment, a broken plan) and the application was reviewed
+    again, the offers withdrawn then are no longer shown beside the new ones."""
+    rows = session.exec(select(Offer).where(Offer.application_id == application.id).order_by(Offer.id)).all()
+    # the latest round counts the engine's proposals for an officer too: a round the officers
+    # have not decided yet shows nothing to the borrower
+    latest = max((o.loan_version for o in rows if o.loan_version is not None), default=None)
+    return [offer_view(o) for o in rows if o.status != "proposed" and (latest is None or o.loan_version == latest)]
 
 
 def offer_view(offer: Offer) -> OfferView:

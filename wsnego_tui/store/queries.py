@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, func, select
 
-from wsnego_tui.core.ledger import InstallmentState, allocate, position
+from wsnego_tui.core.ledger import AllocationPlan, InstallmentState, allocate, position
 from wsnego_tui.core.lifecycle import OPEN_STATUSES
 from wsnego_tui.core.policy import Policy
 from wsnego_tui.core.schedule import Rate
@@ -148,6 +148,28 @@ def receipt_number(idempotency_key: str, when: dt.datetime) -> str:
     return f"R{when:%Y%m%d}{digest}"
 
 
+def check_settlement_payment(version: ScheduleVersion, rows: list[Installment], plan: AllocationPlan, today: dt.date) -> None:
+    """A settlement plan (协商一次性还款) takes one payment of the whole sum, on or before its
+    pay-by date. A part payment would sit on a plan that is undone, with everything paid on it,
+    if the rest is not paid in time; after the pay-by date the settlement has lapsed (the next
+    catch-up restores the earlier plan), so its reduced sum is no longer on offer."""
+    if version.origin != "settlement":
+        return
+    if any(r.due_date < today for r in rows if not _fully_paid(r)):
+        raise PaymentRefused("settlement_lapsed", "the settlement's pay-by date has passed")
+    paid = {a.period: a for a in plan.allocations}
+    for r in rows:
+        part = paid.get(r.period)
+        principal = r.paid_principal + (part.to_principal if part else ZERO)
+        interest = r.paid_interest + (part.to_interest if part else ZERO)
+        if principal != r.principal or interest != r.interest:
+            raise PaymentRefused("settlement_whole", "a settlement is paid in one payment of the whole sum")
+
+
+def _fully_paid(row: Installment) -> bool:
+    return row.paid_principal == row.principal and row.paid_interest == row.interest
+
+
 def apply_payment(
     session: Session,
     loan_id: int,
@@ -170,6 +192,7 @@ def apply_payment(
     plan = allocate(amount, [state_of(r) for r in rows], rate, today, policy.penalty_multiplier)
     if plan.unapplied > 0:
         raise PaymentRefused("overpayment", "the amount is more than everything owed on this loan")
+    check_settlement_payment(version, rows, plan, today)
     by_period = {r.period: r for r in rows}
     for part in plan.allocations:
         row = by_period[part.period]
@@ -178,10 +201,10 @@ def apply_payment(
         row.paid_penalty += part.to_penalty
         row.paid_interest += part.to_interest
         row.paid_principal += part.to_principal
-        if row.paid_principal == row.principal and row.paid_interest == row.interest:
+        if _fully_paid(row):
             row.settled_on = today
         session.add(row)
-    if all(r.paid_principal == r.principal and r.paid_interest == r.interest for r in rows):
+    if all(_fully_paid(r) for r in rows):
         loan.status = LoanStatus.SETTLED if version.origin == "settlement" else LoanStatus.CLOSED
     loan.version += 1
     session.add(loan)
@@ -332,6 +355,7 @@ def payment_preview(session: Session, loan: Loan, amount: Decimal, today: dt.dat
     plan = allocate(amount, [state_of(r) for r in rows], Rate.annual(version.annual_rate), today, policy.penalty_multiplier)
     if plan.unapplied > 0:
         raise PaymentRefused("overpayment", "the amount is more than everything owed on this loan")
+    check_settlement_payment(version, rows, plan, today)
     due = {r.period: r.due_date for r in rows}
     return PaymentPreview(
         amount=amount,

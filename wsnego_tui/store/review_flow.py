@@ -27,6 +27,7 @@ from wsnego_tui.core.proofs import ProofKind
 from wsnego_tui.core.review import ApplicationFacts, Decision, OfferProposal, Outcome, review
 from wsnego_tui.core.schedule import GraceKind, Method, Rate, build_schedule
 from wsnego_tui.core.views import LoanStatus
+from wsnego_tui.store import audit
 from wsnego_tui.store.applications import ApplicationRefused, proofs_of, record_status
 from wsnego_tui.store.engine import serialize_on
 from wsnego_tui.store.models import Application, Installment, Loan, Notification, Offer, ScheduleVersion
@@ -214,6 +215,12 @@ def _event(row: Application, status: ApplicationStatus, now: dt.datetime, **kw: 
                        deadline_at=row.deadline_at, detail=_json(detail), **kw)  # type: ignore[arg-type]
 
 
+def _loan_version(session: Session, row: Application) -> int:
+    loan = session.get(Loan, row.loan_id)
+    assert loan is not None
+    return loan.version
+
+
 def add_offer(
     session: Session, row: Application, p: OfferProposal, *, status: str, created_by: str, now: dt.datetime
 ) -> Offer:
@@ -243,6 +250,7 @@ def add_offer(
         created_by=created_by,
         created_at=now,
         expires_at=end_of_day(p.expires_on),
+        loan_version=_loan_version(session, row),
     )
     session.add(offer)
     session.flush()
@@ -302,6 +310,11 @@ def accept(
         raise ApplicationRefused("offer_expired", "the offer has expired")
     loan = session.exec(select(Loan).where(Loan.id == row.loan_id).with_for_update()).first()
     assert loan is not None and loan.id is not None
+    if loan.status in (LoanStatus.CLOSED, LoanStatus.SETTLED) or (
+        offer.loan_version is not None and offer.loan_version != loan.version
+    ):
+        # Paid or broken since the offer was worked out: its figures are not the loan's now.
+        raise ApplicationRefused("offer_stale", "the loan has changed since this offer was made")
     old = active_version(session, loan.id, for_update=True)
     assert old is not None
     old.status = "closed"
@@ -364,6 +377,56 @@ def accept(
     return offer
 
 
+REVIEWED_AGAIN_STATUSES = (S.SUBMITTED, S.UNDER_REVIEW, S.MATERIALS_REQUESTED, S.OFFER_ISSUED)
+"""Open applications that a change of their loan affects (an accepted one is the plan itself)."""
+
+
+def lock_open_applications(session: Session, loan_id: int) -> None:
+    """Lock the loan's applications that a change of the loan may move, before the loan row
+    itself: the order an agreement takes them in (the application, then its loan), so that a
+    payment and an agreement on one loan never each wait for the other."""
+    session.exec(
+        select(Application.id)
+        .where(Application.loan_id == loan_id, Application.status.in_(REVIEWED_AGAIN_STATUSES))  # type: ignore[attr-defined]
+        .with_for_update()
+    ).all()
+
+
+def loan_changed(session: Session, loan: Loan, now: dt.datetime, today: dt.date, policy: Policy, *, reason: str) -> list[int]:
+    """The loan changed under its open application (`reason`: "loan_changed.paid" after a
+    payment, "loan_changed.broken" when its plan broke), in the caller's transaction. Offers worked out before
+    no longer fit the loan: they are withdrawn and the engine reviews the application again at
+    once with the loan as it is now (new offers, or a referral to an officer). When the loan is
+    repaid in full, the application ends instead (withdrawn, "loan_repaid"). Each move is
+    audited (application.loan_changed). Returns the ids of the applications it moved."""
+    assert loan.id is not None
+    rows = session.exec(
+        select(Application)
+        .where(Application.loan_id == loan.id, Application.status.in_(REVIEWED_AGAIN_STATUSES))  # type: ignore[attr-defined]
+        .with_for_update()
+    ).all()
+    repaid = loan.status in (LoanStatus.CLOSED, LoanStatus.SETTLED)
+    moved: list[int] = []
+    for row in rows:
+        if not repaid and row.status != S.OFFER_ISSUED:
+            continue  # not decided yet: the review will read the loan as it then is
+        for offer in session.exec(
+            select(Offer).where(Offer.application_id == row.id, Offer.status.in_(["issued", "proposed"]))  # type: ignore[attr-defined]
+        ).all():
+            offer.status = "withdrawn"
+            session.add(offer)
+        if repaid:
+            record_status(session, row, S.WITHDRAWN, actor="engine", now=now, reason="loan_repaid")
+        else:
+            record_status(session, row, S.UNDER_REVIEW, actor="engine", now=now, reason=reason,
+                          deadline_at=now + dt.timedelta(days=policy.bank_decision_days))
+            run_engine(session, row, now, today, policy)
+        audit.append(session, at=now, actor="engine", action="application.loan_changed",
+                     subject=f"application:{row.id}", detail={"reason": "loan_repaid" if repaid else reason})
+        moved.append(row.id)  # type: ignore[arg-type]
+    return moved
+
+
 def decline(session: Session, row: Application, *, now: dt.datetime) -> None:
     if row.status != S.OFFER_ISSUED:
         raise ApplicationRefused("not_offered", "there is no offer to decline on this application")
@@ -404,26 +467,37 @@ def loans_with_plan_news(session: Session, customer_id: int | None, today: dt.da
     return found  # type: ignore[return-value]
 
 
-def settle_plan_outcome(session: Session, loan: Loan, today: dt.date, now: dt.datetime, policy: Policy) -> None:
+def settle_plan_outcome(session: Session, loan: Loan, today: dt.date, now: dt.datetime, policy: Policy) -> bool:
     """After a payment or with time passing: a negotiated plan fully paid completes its
-    application; one with two consecutive missed installments, or one 30 days late, is broken."""
+    application; one with two consecutive missed installments, or one 30 days late, is broken.
+
+    Returns whether it changed anything. The application's status is re-read under its row
+    lock, so when another session has already settled the outcome this one changes nothing
+    and says so (its caller then neither counts nor audits it)."""
     outcome = plan_outcome_of(session, loan, today, policy)
     version = active_version(session, loan.id)  # type: ignore[arg-type]
     if outcome is None or version is None:
-        return
-    row = session.exec(select(Application).where(Application.id == version.application_id).with_for_update()).first()
+        return False
+    row = session.exec(
+        select(Application).where(Application.id == version.application_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if row is None:
-        return
+        return False
     if outcome == "completed" and row.status in (S.PLAN_ACTIVE, S.ACCEPTED):
         record_status(session, row, S.COMPLETED, actor="engine", now=now)
         if row.kind == ApplicationKind.SETTLEMENT:
             notify(session, row.customer_id, "settled", now, loan_id=loan.id, application_id=row.id)
-    elif outcome == "broken" and row.status == S.PLAN_ACTIVE:
+        return True
+    if outcome == "broken" and row.status == S.PLAN_ACTIVE:
         record_status(session, row, S.BROKEN, actor="engine", now=now, reason="plan_broken")
         loan.status = LoanStatus.BROKEN
         loan.version += 1
         session.add(loan)
         notify(session, row.customer_id, "plan_broken", now, loan_id=loan.id, application_id=row.id)
+        loan_changed(session, loan, now, today, policy, reason="loan_changed.broken")  # a second negotiation's offers
+        return True
+    return False
 
 
 # -- reminders ------------------------------------------------------------------------------------
