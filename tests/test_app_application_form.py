@@ -240,6 +240,22 @@ async def test_escape_saves_what_is_pending_before_going_back(
         assert stored_form(services, "80000001", view.id).other_debt == Decimal("650.00")
 
 
+async def test_ctrl_q_saves_what_is_pending_before_the_app_ends(
+    settings: Settings, clock: FixedClock, sqlite_demo_services, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(application_form, "SAVE_DELAY", 30)
+    services = sqlite_demo_services
+    view = draft(services, "80000001", FIRST, COMPLETE_FIRST)
+    app = make_app(settings, clock, services=services)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_form(pilot, services, "80000001", "111111", FIRST)
+        await type_field(pilot, screen, "other_debt", "650")
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+    assert app.return_code == 0
+    assert stored_form(services, "80000001", view.id).other_debt == Decimal("650.00")
+
+
 # --- bad input ---------------------------------------------------------------------------------
 
 

@@ -376,3 +376,39 @@ def test_file_sizes_read_in_bytes_kib_and_mib_without_float() -> None:
     assert size_text(tr, 812) == "812 B"
     assert size_text(tr, 12_595) == "12.3 KiB"
     assert size_text(tr, 10 * 1024 * 1024) == "10.0 MiB"
+
+
+async def test_escape_waits_while_a_submission_is_on_its_way(
+    settings: Settings, clock: FixedClock, sqlite_demo_services, proof_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Esc during the submission would show the form below as a draft the database no longer
+    has: it is off (and not in the Footer) until the answer comes, then the progress opens."""
+    import threading
+
+    from wsnego_tui.screens.progress import ProgressScreen
+
+    services = sqlite_demo_services
+    view = draft(services, "80000001", ApplicationKind.FIRST)
+    cid = customer_id("80000001")
+    services.attach_proof(cid, view.id, ProofKind.HARDSHIP, proof_folder / "payslip.pdf")
+    answer = threading.Event()
+    submit = services.submit_application
+
+    def held(*args, **kwargs):  # type: ignore[no-untyped-def]
+        answer.wait(10)
+        return submit(*args, **kwargs)
+
+    monkeypatch.setattr(services, "submit_application", held)
+    app = make_app(settings, clock, services=services)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_proofs(pilot, "80000001", "111111", view.id)
+        await pilot.press("s")
+        await pilot.pause(0.1)
+        assert "escape" not in footer_descriptions(app)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert app.screen is screen
+        answer.set()
+        await settle(pilot)
+        assert isinstance(app.screen, ProgressScreen)
+        assert services.application(cid, view.id).status != "draft"

@@ -283,33 +283,41 @@ async def test_escape_while_confirming_goes_back_to_the_choice_and_escape_again_
         assert payments_of(app, screen.loan_id) == []
 
 
-async def test_a_settlement_paid_in_full_shows_the_loan_as_settled(settings: Settings, clock: FixedClock, tmp_path: Path) -> None:
+def accept_settlement(app, inbox: Path):  # type: ignore[no-untyped-def]
+    """Through the services: 80000004's settlement submitted and its one offer accepted; the
+    customer, the loan and the offer."""
     from wsnego_tui.core.application_form import FormFields
     from wsnego_tui.core.lifecycle import ApplicationKind
     from wsnego_tui.core.proofs import ProofKind
 
+    services = app.services
+    customer = services.login("80000004", "444444").customer
+    assert customer is not None
+    loan = services.loans_of(customer.id)[0]
+    draft = services.start_application(customer.id, loan.loan_id, ApplicationKind.SETTLEMENT)
+    form = FormFields(
+        hardship_category="business_failure", hardship_text="店铺关闭，亲属借款一次性结清。",
+        monthly_income=Decimal("3000.00"), essential_expenses=Decimal("2500.00"),
+        lump_sum=Decimal("60000.00"), lump_date=dt.date(2026, 12, 1),
+    )
+    draft = services.save_application_form(customer.id, draft.id, form, version=draft.version)
+    proof = inbox / "funds.pdf"
+    proof.write_bytes(b"%PDF-1.4\n%funds\n")
+    draft = services.attach_proof(customer.id, draft.id, ProofKind.FUNDS, proof)
+    submitted = services.submit_application(customer.id, draft.id, version=draft.version, idempotency_key="settle-1")
+    _, (offer,) = services.offers(customer.id, submitted.id)
+    services.accept_offer(customer.id, submitted.id, offer.id, pin="444444", last4="0004")
+    return customer, loan, offer
+
+
+async def test_a_settlement_paid_in_full_shows_the_loan_as_settled(settings: Settings, clock: FixedClock, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     app = make_app(dataclasses.replace(settings, extra={"proof_folders": [str(inbox)]}), clock)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_database(pilot)
         services = app.services
-        customer = services.login("80000004", "444444").customer
-        assert customer is not None
-        loan = services.loans_of(customer.id)[0]
-        draft = services.start_application(customer.id, loan.loan_id, ApplicationKind.SETTLEMENT)
-        form = FormFields(
-            hardship_category="business_failure", hardship_text="店铺关闭，亲属借款一次性结清。",
-            monthly_income=Decimal("3000.00"), essential_expenses=Decimal("2500.00"),
-            lump_sum=Decimal("60000.00"), lump_date=dt.date(2026, 12, 1),
-        )
-        draft = services.save_application_form(customer.id, draft.id, form, version=draft.version)
-        proof = inbox / "funds.pdf"
-        proof.write_bytes(b"%PDF-1.4\n%funds\n")
-        draft = services.attach_proof(customer.id, draft.id, ProofKind.FUNDS, proof)
-        submitted = services.submit_application(customer.id, draft.id, version=draft.version, idempotency_key="settle-1")
-        _, (offer,) = services.offers(customer.id, submitted.id)
-        services.accept_offer(customer.id, submitted.id, offer.id, pin="444444", last4="0004")
+        customer, loan, offer = accept_settlement(app, inbox)
 
         screen = await open_repay(pilot, "80000004", "444444")
         options = services.payment_options(customer.id, loan.loan_id)
@@ -354,3 +362,83 @@ async def test_a_is_another_payment_after_the_receipt(settings: Settings, clock:
         await pilot.press("y")
         await settle(pilot)
         assert len(payments_of(app, screen.loan_id)) == 2
+
+
+async def test_part_of_a_settlement_is_refused_next_to_the_field_and_nothing_is_paid(
+    settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    app = make_app(dataclasses.replace(settings, extra={"proof_folders": [str(inbox)]}), clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        _, loan, offer = accept_settlement(app, inbox)
+        screen = await open_repay(pilot, "80000004", "444444")
+        await type_into(pilot, "#repay-amount", "10000")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert text_of(screen.query_one("#repay-amount-error")) == f"协商结清须一次付清全部 ¥{offer.total_payment:,}"
+        assert screen.stage == "choose"
+        await pilot.press("f2")
+        await settle(pilot)
+        assert text_of(screen.query_one("#repay-amount-error")) == (
+            f"A settlement is paid in one payment of the whole ¥{offer.total_payment:,}"
+        )
+        await pilot.press("y")
+        await settle(pilot)
+        assert payments_of(app, loan.loan_id) == []
+        assert loan_of(app, loan.loan_id).status != LoanStatus.SETTLED
+
+
+async def test_an_amount_typed_while_the_amounts_load_is_the_one_prepared(
+    settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_detail(pilot, "80000001", "111111")
+        loaded = threading.Event()
+        options = app.services.payment_options
+
+        def held(*args, **kwargs):  # type: ignore[no-untyped-def]
+            loaded.wait(10)
+            return options(*args, **kwargs)
+
+        monkeypatch.setattr(app.services, "payment_options", held)
+        await pilot.press("p")
+        await pilot.pause(0.1)
+        screen = app.screen
+        assert isinstance(screen, RepayScreen) and screen.stage == "loading"
+        screen.query_one("#repay-amount", Input).focus()
+        await pilot.press(*"100")
+        loaded.set()
+        await settle(pilot)
+        assert screen.highlighted_choice == "custom"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.prepared_amount == Decimal("100.00")
+
+
+@pytest.mark.parametrize(("pasted", "shown", "prepared"), [
+    ("100\t50", "100 50", None),  # from a spreadsheet row: two figures, not 10050
+    ("１２３．４５", "１２３．４５", Decimal("123.45")),  # full-width, from a Chinese input method
+])
+async def test_pasted_figures_are_read_as_the_form_reads_them(
+    settings: Settings, clock: FixedClock, pasted: str, shown: str, prepared: Decimal | None
+) -> None:
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_repay(pilot, "80000001", "111111")
+        field = screen.query_one("#repay-amount", Input)
+        field.focus()
+        await pilot.pause()
+        field.post_message(events.Paste(pasted))
+        await settle(pilot)
+        assert field.value == shown
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.prepared_amount == prepared
+        if prepared is None:
+            assert text_of(screen.query_one("#repay-amount-error")) == "请输入数字金额，如 1234.56"
+        assert payments_of(app, screen.loan_id) == []

@@ -425,6 +425,15 @@ class WsnegoApp(App[int]):
         gc.collect()
         release_free_memory()  # the pages of the screens just collected go back to the system
 
+    async def action_quit(self) -> None:
+        """Ctrl+Q: the screens that save as the borrower types (the application form) save
+        what is still pending first; then the app ends."""
+        for screen in self.screen_stack:
+            save = getattr(screen, "save_before_quit", None)
+            if save is not None:
+                await save()
+        self.exit()
+
     def action_toggle_language(self) -> None:
         self.lang = other_language(self.lang)
         self.tr = Translator(self.lang)

@@ -15,6 +15,10 @@ _BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
 UNSAFE_CODEPOINTS: frozenset[int] = frozenset((*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_BIDI))
 """Every code point `strip_unsafe` removes."""
 
+FULL_WIDTH_NUMBERS = str.maketrans("０１２３４５６７８９．，－／", "0123456789.,-/")
+"""What a Chinese input method types for digits and number punctuation, made ASCII (amounts,
+months and dates typed into forms count them as digits)."""
+
 _DELETE = dict.fromkeys(UNSAFE_CODEPOINTS)
 _DELETE_KEEP_NEWLINES = {cp: None for cp in UNSAFE_CODEPOINTS if cp != 0x0A}
 

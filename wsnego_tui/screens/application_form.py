@@ -21,6 +21,8 @@ Never touches the database on the UI thread, never shows data as markup, never u
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 import re
@@ -57,7 +59,7 @@ from wsnego_tui.core.money import AmountError, parse_amount
 from wsnego_tui.core.policy import Policy
 from wsnego_tui.core.review import max_installment
 from wsnego_tui.core.schedule import GraceKind, Rate, Schedule, build_schedule, pmt
-from wsnego_tui.core.text import UNSAFE_CODEPOINTS
+from wsnego_tui.core.text import FULL_WIDTH_NUMBERS, UNSAFE_CODEPOINTS
 from wsnego_tui.core.views import ApplicationView, CustomerView, LoanDetail, LoanSummary
 from wsnego_tui.i18n import Translator, enum_label, has_key
 from wsnego_tui.screens.base import WsnegoScreen
@@ -98,7 +100,6 @@ WIDGET_IDS: dict[str, str] = {
 }
 FIELD_OF_WIDGET = {widget_id: name for name, widget_id in WIDGET_IDS.items()}
 
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－／", "0123456789.,-/")
 _ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", re.ASCII)
 _ZH_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]?", re.ASCII)
 _UNSAFE_KEEP_NEWLINES = frozenset(UNSAFE_CODEPOINTS - {0x0A})
@@ -120,7 +121,7 @@ def _error(code: str, **params: object) -> FieldError:
 def parse_money_field(text: str) -> tuple[Decimal | None, FieldError | None]:
     """An amount typed into the form: (value, None), (None, None) when empty, or (None, error).
     Full-width digits from a Chinese input method count as digits."""
-    cleaned = text.translate(_FULL_WIDTH).strip()
+    cleaned = text.translate(FULL_WIDTH_NUMBERS).strip()
     if not cleaned:
         return None, None
     try:
@@ -131,7 +132,7 @@ def parse_money_field(text: str) -> tuple[Decimal | None, FieldError | None]:
 
 
 def parse_months_field(text: str) -> tuple[int | None, FieldError | None]:
-    cleaned = text.translate(_FULL_WIDTH).strip()
+    cleaned = text.translate(FULL_WIDTH_NUMBERS).strip()
     if not cleaned:
         return None, None
     if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 4:
@@ -141,7 +142,7 @@ def parse_months_field(text: str) -> tuple[int | None, FieldError | None]:
 
 def parse_date_field(text: str) -> tuple[dt.date | None, FieldError | None]:
     """2026-12-01 (also 2026/12/01), or 2026年12月1日 as a Chinese user writes it."""
-    cleaned = text.translate(_FULL_WIDTH).replace(" ", "")
+    cleaned = text.translate(FULL_WIDTH_NUMBERS).replace(" ", "")
     if not cleaned:
         return None, None
     match = _ISO_DATE.fullmatch(cleaned) or _ZH_DATE.fullmatch(cleaned)
@@ -1127,6 +1128,17 @@ class ApplicationFormScreen(WsnegoScreen[None]):
         self._set_status("appform.saving")
         assert self.view is not None
         self._save(self.view.id, candidate, self.version)
+
+    async def save_before_quit(self, timeout: float = 3.0) -> None:
+        """The app is quitting (Ctrl+Q): save the changes still waiting for their save, waiting
+        at most `timeout` seconds for the database. A save refused or failed is not waited for:
+        nothing more can be kept then."""
+        if self._save_timer is None and not self._saving:
+            return
+        saved = asyncio.Event()
+        self.save_now(then=saved.set)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(saved.wait(), timeout)
 
     def _continue_after_save(self) -> None:
         then, self._after_save = self._after_save, None

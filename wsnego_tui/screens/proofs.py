@@ -154,6 +154,9 @@ class ProofsScreen(WsnegoScreen[None]):
         self.shown_proof_ids: list[int] = []  # the proofs in the table, row by row
         self.failed = False
         self.busy = False
+        self.submitting = False
+        """A submission (or materials sent) is on its way: the screen stays until its answer,
+        so the screens below never show the application as it was before."""
         self.idempotency_key = f"submit-{uuid.uuid4().hex}"
         """One key for every submission from this screen: a second press is the same submission."""
         self._picker_message: tuple[str, dict[str, object], bool] | None = None
@@ -526,6 +529,8 @@ class ProofsScreen(WsnegoScreen[None]):
             return self.materials_requested and not self.busy
         if action == "remove":
             return self.is_draft and not self.busy and self.selected_proof is not None
+        if action == "back":
+            return not self.submitting
         return True
 
     @on(LineTable.CursorMoved, "#proofs-table")
@@ -548,8 +553,12 @@ class ProofsScreen(WsnegoScreen[None]):
         self.refresh_bindings()
         self._submit(self.view.version, materials=True)
 
-    @work(thread=True, exclusive=False, group="proofs-submit", exit_on_error=False)
     def _submit(self, version: int, *, materials: bool) -> None:
+        self.submitting = True
+        self._send(version, materials=materials)
+
+    @work(thread=True, exclusive=False, group="proofs-submit", exit_on_error=False)
+    def _send(self, version: int, *, materials: bool) -> None:
         from wsnego_tui.services import ServiceError
 
         services = self.app.services
@@ -574,6 +583,7 @@ class ProofsScreen(WsnegoScreen[None]):
 
     def on_proofs_screen_submitted(self, message: Submitted) -> None:
         self.busy = False
+        self.submitting = False
         tr = self.tr
         if message.view is not None:
             self._take(message.view)
@@ -624,7 +634,8 @@ class ProofsScreen(WsnegoScreen[None]):
         app.push_screen(ProgressScreen(self.customer, self.application_id))
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        if not self.submitting:
+            self.app.pop_screen()
 
     # Language -----------------------------------------------------------------------------------
 

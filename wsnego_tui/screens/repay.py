@@ -40,6 +40,7 @@ from textual.widgets import Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wsnego_tui.core.money import AmountError, parse_amount
+from wsnego_tui.core.text import FULL_WIDTH_NUMBERS
 from wsnego_tui.core.views import (
     CustomerView,
     LoanStatus,
@@ -61,6 +62,11 @@ AMOUNT_MAX_LENGTH = 24
 """Longer than any amount anyone types (¥999,999,999,999.99 with grouping is 18)."""
 
 CUSTOM = "custom"
+
+_SPACING_CONTROLS = str.maketrans("\t\n\r\v\f", "     ")
+
+SETTLEMENT_REFUSALS = ("settlement_whole", "settlement_lapsed")
+"""The service's refusals of a payment on an accepted settlement (store.queries)."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +214,9 @@ class RepayScreen(WsnegoScreen[None]):
             self.summary = message.summary
             self.stage = "choose"
         self._fill_choices()
+        amount_field = self.query_one("#repay-amount", Input)
+        if self.stage == "choose" and (amount_field.value or self.focused is amount_field):
+            self._choose_custom()  # typed while the amounts were loading: that is the choice
         self._show()
         self._selection_changed()
         self.refresh_bindings()
@@ -231,7 +240,7 @@ class RepayScreen(WsnegoScreen[None]):
         if key is None or self.options is None:
             return None, None
         if key == CUSTOM:
-            text = self.query_one("#repay-amount", Input).value
+            text = self.query_one("#repay-amount", Input).value.translate(FULL_WIDTH_NUMBERS)
             try:
                 return parse_amount(text, allow_zero=False, maximum=self.payoff), None
             except AmountError as error:
@@ -295,6 +304,8 @@ class RepayScreen(WsnegoScreen[None]):
             text = tr("repay.error.above_maximum", limit=tr.money(self.payoff))
         elif code == "not_positive":
             text = tr("repay.error.zero")
+        elif code in SETTLEMENT_REFUSALS:
+            text = self._settlement_refusal(code)
         else:
             text = tr("repay.error.unavailable")
         show(self.query_one("#repay-amount-error", Static), Content(text))
@@ -313,7 +324,9 @@ class RepayScreen(WsnegoScreen[None]):
     @on(Input.Changed, "#repay-amount")
     def _amount_typed(self, event: Input.Changed) -> None:
         field = event.input
-        cleaned = safe_text(field.value)
+        # a tab or line break pasted between figures ("100<tab>50" from a spreadsheet) keeps
+        # them apart, so the amount is refused rather than read as 10050
+        cleaned = safe_text(field.value.translate(_SPACING_CONTROLS))
         if cleaned != field.value:
             field.value = cleaned  # pasted control characters never stay in the field
             return
@@ -439,6 +452,12 @@ class RepayScreen(WsnegoScreen[None]):
             options, summary = None, None
         self.post_message(self.Paid(receipt, options, summary))
 
+    def _settlement_refusal(self, code: str) -> str:
+        """A settlement takes one payment of its whole sum, by its pay-by date."""
+        if code == "settlement_whole":
+            return self.tr("repay.error.settlement_whole", amount=self.tr.money(self.payoff))
+        return self.tr("repay.error.settlement_lapsed")
+
     def on_repay_screen_paid(self, message: Paid) -> None:
         self.receipt = message.receipt
         if message.options is not None:
@@ -458,6 +477,8 @@ class RepayScreen(WsnegoScreen[None]):
             reason = tr("repay.error.above_maximum", limit=tr.money(self.payoff))
         elif message.code == "loan_closed":
             reason = tr("repay.nothing")
+        elif message.code in SETTLEMENT_REFUSALS:
+            reason = self._settlement_refusal(message.code)
         else:
             reason = tr("repay.pay_failed.unknown")
         self.pay_error = reason
