@@ -18,6 +18,7 @@ from wsnego_tui.core.money import (
     FEN,
     HARD_MAXIMUM,
     AmountError,
+    checked_amount,
     format_amount,
     format_yuan,
     from_fen,
@@ -266,3 +267,11 @@ def test_the_calculator_imports_no_ui_or_database_library() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("huge", ["1E+60", "1E+100", "123456789012345678901234567890123456789012345678901234567890"])
+def test_an_amount_too_large_for_the_fen_is_a_value_error_not_a_decimal_signal(huge: str) -> None:
+    with pytest.raises(ValueError, match="too large"):
+        checked_amount(Decimal(huge), "principal")
+    with pytest.raises(ValueError, match="too large"):
+        quantize_fen(Decimal(huge))

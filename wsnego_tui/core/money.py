@@ -64,15 +64,23 @@ def checked_amount(value: object, name: str) -> Decimal:
 
 
 def quantize_fen(x: Decimal) -> Decimal:
-    """`x` rounded half-up to the fen: 1.005 -> 1.01, 1.004 -> 1.00, -1.005 -> -1.01."""
-    value = _require_decimal(x)
-    return value.quantize(FEN, rounding=ROUND_HALF_UP, context=_WIDE)
+    """`x` rounded half-up to the fen: 1.005 -> 1.01, 1.004 -> 1.00, -1.005 -> -1.01.
+    ValueError for an amount too large to hold to the fen (58 digits and more)."""
+    return _to_fen(_require_decimal(x))
 
 
 def has_at_most_two_decimals(amount: Decimal) -> bool:
-    """True when `amount` is a whole number of fen (1.50, 1.500 and 2 are; 1.005 is not)."""
+    """True when `amount` is a whole number of fen (1.50, 1.500 and 2 are; 1.005 is not).
+    ValueError for an amount too large to hold to the fen."""
     value = _require_decimal(amount)
-    return value == value.quantize(FEN, context=_WIDE)
+    return value == _to_fen(value)
+
+
+def _to_fen(value: Decimal) -> Decimal:
+    try:
+        return value.quantize(FEN, rounding=ROUND_HALF_UP, context=_WIDE)
+    except InvalidOperation:  # more digits than the context holds
+        raise ValueError(f"{value} is too large an amount") from None
 
 
 def to_fen(amount: Decimal) -> int:
