@@ -157,6 +157,16 @@ def test_a_proof_cannot_be_attached_once_the_materials_deadline_has_passed(svc, 
     assert len(_audit(svc, "proof.attach")) == 1
 
 
+def test_the_form_cannot_be_changed_once_the_materials_deadline_has_passed(svc, clock, materials_asked) -> None:
+    """Before the next catch-up has expired the request (no catch-up runs in between here)."""
+    customer, asked = materials_asked
+    clock.advance(dt.timedelta(days=15))
+    with pytest.raises(ServiceError) as refused:
+        svc.save_application_form(customer, asked.id, FIRST_FORM.merged(wish_months=36), version=asked.version)
+    assert refused.value.code == "materials_expired"
+    assert svc.application(customer, asked.id).form == asked.form
+
+
 def test_materials_answered_on_the_last_day_are_still_taken(svc, clock, materials_asked) -> None:
     customer, asked = materials_asked
     clock.advance(dt.timedelta(days=14))  # the request runs to the end of its 14th day

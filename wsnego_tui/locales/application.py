@@ -30,6 +30,7 @@ ZH: dict[str, str] = {
     "appform.save_failed": "暂时无法保存草稿，稍后会再试。",
     "appform.changed": "申请已在别处修改，已重新载入最新内容。",
     "appform.not_editable": "该申请已提交，不能再修改。",
+    "appform.materials_expired": "补交材料的期限已过，申请已过期，不能再修改。",
     "appform.fix_first": "请先更正标出的项目，再继续。",
     "appform.held_back": "标出的项目未保存，数据库中保留上次的有效内容。",
     # Field labels.
@@ -212,6 +213,7 @@ EN: dict[str, str] = {
     "appform.save_failed": "The draft could not be saved now; trying again later.",
     "appform.changed": "The application was changed elsewhere; the latest version is loaded.",
     "appform.not_editable": "This application has been submitted and cannot be changed.",
+    "appform.materials_expired": "The deadline for the requested materials has passed; the application has expired and cannot be changed.",
     "appform.fix_first": "Please correct the marked fields first.",
     "appform.held_back": "Marked fields are not saved; the last valid values are kept.",
     "appform.field.hardship_category": "Hardship",

@@ -1180,10 +1180,10 @@ class ApplicationFormScreen(WsnegoScreen[None]):
         if message.code == "changed":
             self._reload()
             self._set_status("appform.changed", error=True)
-        elif message.code == "not_editable":
+        elif message.code in ("not_editable", "materials_expired"):
             self.editable = False
             self._set_editable(False)
-            self._set_status("appform.not_editable", error=True)
+            self._set_status(f"appform.{message.code}", error=True)
         elif message.code == "invalid":
             self.service_problems = {name: problem for name, problem in message.problems.items() if isinstance(problem, FieldError)}
             self._evaluate()

@@ -149,6 +149,7 @@ def save_form(
 ) -> None:
     """Store the form as it stands. A value that breaks a rule is refused (nothing is saved)."""
     _expect(row, version)
+    check_materials_deadline(session, row, now)
     if row.status not in EDITABLE:
         raise ApplicationRefused("not_editable", "the application can no longer be changed")
     form = form.merged(hardship_text=strip_unsafe(form.hardship_text, keep_newlines=True))
