@@ -32,8 +32,8 @@ def store(tmp_path: Path) -> Path:
     return tmp_path / "proofs"
 
 
-def _ingest(path: Path, home: Path, store: Path, max_bytes: int = MAX):
-    return ingest(path, allowed_roots=[home], store_dir=store, max_bytes=max_bytes)
+def _ingest(path: Path, home: Path, store: Path, max_bytes: int = MAX, inbox=None):  # type: ignore[no-untyped-def]
+    return ingest(path, allowed_roots=[home], store_dir=store, max_bytes=max_bytes, inbox=inbox)
 
 
 @pytest.mark.parametrize(("content", "media_type"), [(PDF, "application/pdf"), (PNG, "image/png"), (JPEG, "image/jpeg")])
@@ -164,41 +164,34 @@ def test_a_folder_swapped_for_a_link_after_the_check_is_refused(
     assert not store.exists() or not [p for p in store.rglob("*") if p.is_file()]
 
 
-@pytest.fixture
-def inbox_window():  # type: ignore[no-untyped-def]
-    from wsnego_tui.services import proof_files
+def test_in_a_kiosk_an_inbox_file_older_than_the_log_in_is_neither_listed_nor_taken(home: Path, store: Path) -> None:
+    from wsnego_tui.services.proof_files import InboxWindow
 
-    yield proof_files
-    proof_files.close_inbox_window()
-
-
-def test_in_a_kiosk_an_inbox_file_older_than_the_log_in_is_neither_listed_nor_taken(
-    home: Path, store: Path, inbox_window
-) -> None:  # type: ignore[no-untyped-def]
     old, new = home / "previous-customer.pdf", home / "mine.pdf"
     old.write_bytes(PDF)
     new.write_bytes(PNG)
     os.utime(old, (1_000_000, 1_000_000))
-    inbox_window.open_inbox_window([home])
-    assert not inbox_window.is_current_inbox_file(old)
-    assert inbox_window.is_current_inbox_file(new)
+    inbox = InboxWindow.opened([home])
+    assert not inbox.lists(old)
+    assert inbox.lists(new)
     with pytest.raises(ProofRejected) as refused:
-        _ingest(old, home, store)
+        _ingest(old, home, store, inbox=inbox)
     assert refused.value.code == "missing"
     assert old.exists()
-    assert _ingest(new, home, store).media_type == "image/png"
+    assert _ingest(new, home, store, inbox=inbox).media_type == "image/png"
     assert not new.exists(), "a stored file of the kiosk inbox is removed from it"
-    inbox_window.close_inbox_window()
     assert _ingest(old, home, store).media_type == "application/pdf"
     assert old.exists(), "outside kiosk mode nothing is removed"
 
 
 def test_a_stored_inbox_file_that_cannot_be_removed_is_only_logged(
-    home: Path, store: Path, inbox_window, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    home: Path, store: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wsnego_tui.services.proof_files import InboxWindow
+
     scan = home / "mine.pdf"
     scan.write_bytes(PDF)
-    inbox_window.open_inbox_window([home])
+    inbox = InboxWindow.opened([home])
     unlink = os.unlink
 
     def refuse_in_the_inbox(path, *, dir_fd=None):  # type: ignore[no-untyped-def]
@@ -207,6 +200,6 @@ def test_a_stored_inbox_file_that_cannot_be_removed_is_only_logged(
         unlink(path)
 
     monkeypatch.setattr(os, "unlink", refuse_in_the_inbox)
-    assert _ingest(scan, home, store).media_type == "application/pdf"
+    assert _ingest(scan, home, store, inbox=inbox).media_type == "application/pdf"
     assert scan.exists()
     assert "could not remove mine.pdf from the kiosk inbox" in caplog.text

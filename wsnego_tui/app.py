@@ -399,8 +399,6 @@ class WsnegoApp(App[int]):
     def on_unmount(self) -> None:
         """The app is shutting down: release the database connections it opened itself
         (services given to it belong to the caller)."""
-        if self.kiosk is not None:
-            self.kiosk.stopped()
         if self._owned_services is not None:
             self._owned_services.close()
             self._owned_services = None

@@ -11,9 +11,9 @@ log-out (`session_ended`):
   half-typed log-in form left idle is simply emptied.
 - Every session ends at an empty log-in screen in the branch's default language and theme,
   with notifications dropped and the whole terminal repainted.
-- The inbox: at each log-in (`session_started`) the proof intake's inbox window opens at that
-  time (services.proof_files), so the picker lists, and the intake takes, only the scans made
-  since; at the log-out it closes on everything left there.
+- The inbox: at each log-in (`session_started`) the supervisor's inbox window
+  (services.proof_files.InboxWindow) opens at that time, so the picker lists, and the intake
+  takes, only the scans made since; at the log-out it closes on everything left there.
 - An unexpected error: the traceback goes to the log (kiosk.log), the session is logged out and
   `ApologyDialog` says sorry. When the app itself cannot go on (the error was in the app's
   own message loop or the log-in screen, or errors repeat), it exits with status 1 without
@@ -39,6 +39,7 @@ from textual.widgets import Static
 
 from wsnego_tui.kiosk import KioskTimes
 from wsnego_tui.screens.base import WsnegoModal
+from wsnego_tui.services.proof_files import INBOX_CLOCK_SLACK_SECONDS, InboxWindow
 
 if TYPE_CHECKING:
     from wsnego_tui.app import WsnegoApp
@@ -108,33 +109,25 @@ class KioskSupervisor:
         self._error_times: list[float] = []
         self._inbox_closed_at = time.time()
         """When the inbox was last closed (the app's start, the last log-out): wall clock."""
+        self.inbox: InboxWindow = self._closed_inbox()
+        """What of the inbox the customer now at the kiosk may see and attach (nothing there
+        before their log-in); the proofs screen passes it to the picker and the intake."""
 
     def start(self) -> None:
         self.app.set_interval(self.times.tick_seconds, self._tick, name="kiosk-idle")
-        self._close_inbox()
 
     # The inbox: each customer sees only the scans made since their own log-in ----------------
 
     def session_started(self) -> None:
         """A customer has logged in: from now on the inbox offers the files modified since
         (less a little for coarse file times, but never from before the last log-out)."""
-        from wsnego_tui.services.proof_files import INBOX_CLOCK_SLACK_SECONDS, open_inbox_window
-
         since = max(time.time() - INBOX_CLOCK_SLACK_SECONDS, self._inbox_closed_at)
-        open_inbox_window(self.app.settings.proof_roots, since=since)
+        self.inbox = InboxWindow.opened(self.app.settings.proof_roots, since=since)
 
-    def _close_inbox(self) -> None:
+    def _closed_inbox(self) -> InboxWindow:
         """No customer: nothing in the inbox so far is anyone's to attach."""
-        from wsnego_tui.services.proof_files import open_inbox_window
-
         self._inbox_closed_at = time.time()
-        open_inbox_window(self.app.settings.proof_roots, since=self._inbox_closed_at)
-
-    def stopped(self) -> None:
-        """The app is ending."""
-        from wsnego_tui.services.proof_files import close_inbox_window
-
-        close_inbox_window()
+        return InboxWindow.opened(self.app.settings.proof_roots, since=self._inbox_closed_at)
 
     # Activity and the idle lock -------------------------------------------------------------
 
@@ -184,7 +177,7 @@ class KioskSupervisor:
     def session_ended(self) -> None:
         """After the app's log-out: the next customer starts with the branch's defaults."""
         app = self.app
-        self._close_inbox()
+        self.inbox = self._closed_inbox()
         app.clear_notifications()
         app._clipboard = ""
         if app.lang != app.settings.lang:

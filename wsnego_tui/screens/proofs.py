@@ -6,7 +6,7 @@ with a present or missing mark. The attached files show their kind, original nam
 safe_text), size, type, the first 12 hex digits of their sha256 and when they were added; the
 highlighted one can be removed while the application is a draft. The picker is a folder tree
 rooted at settings.proof_roots (widgets.file_picker; in a kiosk it lists only the inbox files
-of the customer logged in, services.proof_files.is_current_inbox_file); Enter on a file
+of the customer logged in, the kiosk's services.proof_files.InboxWindow); Enter on a file
 attaches it as the kind highlighted in the list beside the tree (`ProofKindList`: every kind
 in view, lighter to build than a Select, which makes its drop-down list up front), and the
 intake's refusal (a link, a device or pipe, not really a PDF/PNG/JPEG, too large, ...) is
@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -50,6 +51,9 @@ from wsnego_tui.widgets.file_picker import ProofFileTree, root_label
 from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.line_table import LineColumn, LineTable
 from wsnego_tui.widgets.safe_text import safe_text
+
+if TYPE_CHECKING:
+    from wsnego_tui.services.proof_files import InboxWindow
 
 log = logging.getLogger(__name__)
 
@@ -170,14 +174,17 @@ class ProofsScreen(WsnegoScreen[None]):
     def roots(self) -> tuple[Path, ...]:
         return tuple(self.app.settings.proof_roots)
 
-    def _keep_file(self) -> Callable[[Path], bool] | None:
-        """In a kiosk: list only the inbox files of the customer now logged in (modified since
-        the log-in); the intake refuses the others too."""
-        if not self.app.settings.kiosk:
-            return None
-        from wsnego_tui.services.proof_files import is_current_inbox_file
+    def _inbox(self) -> InboxWindow | None:
+        """In a kiosk: its window on the inbox, for the customer now logged in (the files
+        modified since the log-in); None elsewhere."""
+        kiosk = self.app.kiosk
+        return kiosk.inbox if kiosk is not None else None
 
-        return is_current_inbox_file
+    def _keep_file(self) -> Callable[[Path], bool] | None:
+        """In a kiosk: list only the inbox files of the customer now logged in; the intake
+        refuses the others too."""
+        inbox = self._inbox()
+        return inbox.lists if inbox is not None else None
 
     def compose(self) -> ComposeResult:
         tr = self.tr
@@ -465,15 +472,15 @@ class ProofsScreen(WsnegoScreen[None]):
         self.busy = True
         self._set_picker_message("proofs.attaching")
         self.refresh_bindings()
-        self._attach_file(kind, Path(event.path))
+        self._attach_file(kind, Path(event.path), self._inbox())
 
     @work(thread=True, exclusive=False, group="proofs-files", exit_on_error=False)
-    def _attach_file(self, kind: ProofKind, path: Path) -> None:
+    def _attach_file(self, kind: ProofKind, path: Path, inbox: InboxWindow | None) -> None:
         from wsnego_tui.services import ServiceError
 
         name = safe_text(path.name)
         try:
-            view = self.app.services.attach_proof(self.customer.id, self.application_id, kind, path)
+            view = self.app.services.attach_proof(self.customer.id, self.application_id, kind, path, inbox=inbox)
         except ServiceError as exc:
             self.post_message(self.Changed(None, exc.code, "proofs.attached", name))
         except Exception:

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
+    from wsnego_tui.services.proof_files import InboxWindow
+
 MAX_LOGIN_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
 
@@ -306,10 +308,13 @@ class Services:
             lambda s, row: apps.save_form(s, row, form, version=version, now=now, policy=self.policy, today=day),
         )
 
-    def attach_proof(self, customer_id: int, application_id: int, kind: ProofKind, path: Path) -> ApplicationView:
+    def attach_proof(
+        self, customer_id: int, application_id: int, kind: ProofKind, path: Path, *, inbox: InboxWindow | None = None
+    ) -> ApplicationView:
         """Check the file, copy it into the proof store, and attach it. Refused
         ("materials_expired") once the bank's materials request is past its deadline: the
-        overdue request is expired first, as catching up would."""
+        overdue request is expired first, as catching up would. `inbox`: a kiosk's window on
+        its inbox (services.proof_files.ingest)."""
         from wsnego_tui.services.proof_files import ProofRejected, ingest
         from wsnego_tui.store import applications as apps
 
@@ -326,6 +331,7 @@ class Services:
                 allowed_roots=self.settings.proof_roots,
                 store_dir=self.settings.paths.proofs_dir,
                 max_bytes=self.policy.proof_max_bytes,
+                inbox=inbox,
             )
         except ProofRejected as exc:
             raise ServiceError(exc.code, str(exc)) from None

@@ -11,11 +11,10 @@ The location is checked by name and then again on the opened descriptor (its pat
 /proc/self/fd on Linux, else its device and inode against a fresh look-up), so a folder on
 the way swapped for a link between the check and the open is refused too.
 
-Kiosk mode: the kiosk app opens an `InboxWindow` when a customer logs in
-(`open_inbox_window`, the time of the log-in). A file in the inbox modified before that
-belongs to someone earlier: the picker does not list it (`is_current_inbox_file`) and
-`ingest` refuses it as missing; a file of the inbox that was stored is removed from the inbox
-(best effort: a failure is logged).
+Kiosk mode: the kiosk app holds an `InboxWindow` for each customer session, opened at the
+log-in. A file in the inbox modified before that belongs to someone earlier: the picker does
+not list it (`InboxWindow.lists`) and `ingest`, given the window, refuses it as missing; a file
+of the inbox that was stored is removed from the inbox (best effort: a failure is logged).
 """
 
 from __future__ import annotations
@@ -126,10 +125,17 @@ def _opened_where_checked(fd: int, absolute: Path, real_root: Path) -> bool:
 @dataclass(frozen=True)
 class InboxWindow:
     """The kiosk inbox as the customer now at the kiosk may see it: files modified at or
-    after `since` (wall-clock seconds) under `roots` (real paths)."""
+    after `since` (wall-clock seconds) under `roots` (real paths). The kiosk holds one per
+    customer session and passes it to the picker and to `ingest`."""
 
     roots: tuple[Path, ...]
     since: float
+
+    @classmethod
+    def opened(cls, roots: Sequence[Path], since: float | None = None) -> InboxWindow:
+        """The window over `roots` from `since` (None: now, less INBOX_CLOCK_SLACK_SECONDS)."""
+        start = time.time() - INBOX_CLOCK_SLACK_SECONDS if since is None else since
+        return cls(tuple(Path(os.path.realpath(root)) for root in roots), start)
 
     def covers(self, real_path: Path | str) -> bool:
         return any(_is_within(str(real_path), root) for root in self.roots)
@@ -137,43 +143,15 @@ class InboxWindow:
     def is_current(self, real_path: Path | str, mtime: float) -> bool:
         return not self.covers(real_path) or mtime >= self.since
 
-
-_inbox_window: InboxWindow | None = None
-
-
-def open_inbox_window(roots: Sequence[Path], since: float | None = None) -> InboxWindow:
-    """Kiosk mode, at a customer's log-in (`since` None: now, less the clock slack): from
-    now on only files of the inbox modified since then are listed and taken in. At a
-    log-out, called with `since=time.time()`, so nothing left behind can be taken in."""
-    global _inbox_window
-    start = time.time() - INBOX_CLOCK_SLACK_SECONDS if since is None else since
-    window = InboxWindow(tuple(Path(os.path.realpath(root)) for root in roots), start)
-    _inbox_window = window
-    return window
-
-
-def close_inbox_window() -> None:
-    """The kiosk app has ended: no window any more (outside kiosk mode there is none)."""
-    global _inbox_window
-    _inbox_window = None
-
-
-def current_inbox_window() -> InboxWindow | None:
-    return _inbox_window
-
-
-def is_current_inbox_file(path: Path) -> bool:
-    """For the picker: False for a file of the kiosk inbox older than the customer's log-in
-    (and for a file that cannot be looked at); True for anything else."""
-    window = _inbox_window
-    if window is None:
-        return True
-    try:
-        mtime = os.lstat(path).st_mtime
-        real = os.path.realpath(path)
-    except OSError:
-        return False
-    return window.is_current(real, mtime)
+    def lists(self, path: Path) -> bool:
+        """For the picker: False for a file of the inbox older than the window (and for a file
+        that cannot be looked at); True for anything else."""
+        try:
+            mtime = os.lstat(path).st_mtime
+            real = os.path.realpath(path)
+        except OSError:
+            return False
+        return self.is_current(real, mtime)
 
 
 def _remove_from_inbox(absolute: Path, real_root: Path, info: os.stat_result) -> None:
@@ -199,9 +177,14 @@ def _remove_from_inbox(absolute: Path, real_root: Path, info: os.stat_result) ->
         os.close(dir_fd)
 
 
-def ingest(path: Path, *, allowed_roots: Sequence[Path], store_dir: Path, max_bytes: int) -> StoredFile:
+def ingest(
+    path: Path, *, allowed_roots: Sequence[Path], store_dir: Path, max_bytes: int, inbox: InboxWindow | None = None
+) -> StoredFile:
+    """Check `path` and copy it into the store. With a kiosk's `inbox` window, a file of the
+    inbox older than the window is refused as missing, and one stored is removed from the
+    inbox."""
     absolute, real_root = _locate(path, allowed_roots)
-    window = _inbox_window
+    window = inbox
     try:
         fd = os.open(absolute, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
