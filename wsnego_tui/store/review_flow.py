@@ -393,12 +393,13 @@ def lock_open_applications(session: Session, loan_id: int) -> None:
 
 
 def loan_changed(session: Session, loan: Loan, now: dt.datetime, today: dt.date, policy: Policy, *, reason: str) -> list[int]:
-    """The loan changed under its open application (`reason`: "loan_changed.paid" after a
-    payment, "loan_changed.broken" when its plan broke), in the caller's transaction. Offers worked out before
-    no longer fit the loan: they are withdrawn and the engine reviews the application again at
-    once with the loan as it is now (new offers, or a referral to an officer). When the loan is
-    repaid in full, the application ends instead (withdrawn, "loan_repaid"). Each move is
-    audited (application.loan_changed). Returns the ids of the applications it moved."""
+    """The loan changed under its open application, in the caller's transaction. `reason`:
+    "loan_changed.paid" after a payment, "loan_changed.broken" when its plan broke,
+    "loan_changed.other" when an offer was refused as stale. Offers worked out before no longer
+    fit the loan: they are withdrawn and the engine reviews the application again at once with
+    the loan as it is now (new offers, or a referral to an officer). When the loan is repaid in
+    full, the application ends instead (withdrawn, "loan_repaid"). Each move is audited
+    (application.loan_changed). Returns the ids of the applications it moved."""
     assert loan.id is not None
     rows = session.exec(
         select(Application)
