@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from app_factory import FIRST_FORM, PDF, SETTLEMENT_FORM, allow_proofs
 from sqlmodel import select
 
 from wsnego_tui.core.application_form import FormFields
@@ -29,27 +30,13 @@ from wsnego_tui.services.officer import OfficerServices
 from wsnego_tui.store.engine import read_session, write_session
 from wsnego_tui.store.models import AuditEntry, Loan, Proof, StatusEvent
 
-PDF = b"%PDF-1.4\n%proof\n"
-FIRST_FORM = FormFields(
-    hardship_category="income_drop", hardship_text="店铺营业额下降。",
-    monthly_income=Decimal("8000.00"), essential_expenses=Decimal("3000.00"), other_debt=Decimal("0.00"),
-    wish_months=24,
-)
-SETTLEMENT_FORM = FormFields(
-    hardship_category="business_failure", hardship_text="店铺关闭，亲属借款一次性结清。",
-    monthly_income=Decimal("3000.00"), essential_expenses=Decimal("2500.00"),
-    lump_sum=Decimal("60000.00"), lump_date=dt.date(2026, 12, 1),
-)
 OFFICER_POLICY = dataclasses.replace(DEFAULT_POLICY, auto_decide_first=False, officer_waiver_limit=Decimal("0.00"))
 """First negotiations go to an officer, who can then ask for materials."""
 
 
 @pytest.fixture
 def svc(demo_services, tmp_path: Path):
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    demo_services.settings = dataclasses.replace(demo_services.settings, extra={"proof_folders": [str(inbox)]})
-    demo_services.inbox_dir = inbox
+    demo_services.inbox_dir = allow_proofs(demo_services, tmp_path / "inbox")
     return demo_services
 
 
