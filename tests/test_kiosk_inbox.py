@@ -109,3 +109,24 @@ async def test_outside_a_kiosk_picked_files_stay_where_they_are(
             "payslip.pdf"
         ]
     assert (folder / "payslip.pdf").exists()
+
+
+async def test_a_scan_whose_attachment_is_refused_stays_in_the_inbox(
+    kiosk_settings: Settings, clock: FixedClock, inbox: Path
+) -> None:
+    """The scan leaves the inbox only once it is attached: one refused after it was read (here
+    the same paper scanned twice) is still there to attach elsewhere or to rescan."""
+    app = make_app(kiosk_settings, clock, kiosk=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        await log_in(pilot, "80000001", "111111")
+        (inbox / "payslip.pdf").write_bytes(PDF)
+        (inbox / "payslip-again.pdf").write_bytes(PDF)
+        view = draft(app.services, "80000001", ApplicationKind.FIRST)
+        cid = customer_id("80000001")
+        app.services.attach_proof(cid, view.id, ProofKind.INCOME, inbox / "payslip.pdf", inbox=app.kiosk.inbox)
+        assert not (inbox / "payslip.pdf").exists()
+        with pytest.raises(ServiceError) as refused:
+            app.services.attach_proof(cid, view.id, ProofKind.INCOME, inbox / "payslip-again.pdf", inbox=app.kiosk.inbox)
+        assert refused.value.code == "duplicate"
+        assert (inbox / "payslip-again.pdf").exists()

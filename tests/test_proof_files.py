@@ -165,7 +165,7 @@ def test_a_folder_swapped_for_a_link_after_the_check_is_refused(
 
 
 def test_in_a_kiosk_an_inbox_file_older_than_the_log_in_is_neither_listed_nor_taken(home: Path, store: Path) -> None:
-    from wsnego_tui.services.proof_files import InboxWindow
+    from wsnego_tui.services.proof_files import InboxWindow, remove_from_inbox
 
     old, new = home / "previous-customer.pdf", home / "mine.pdf"
     old.write_bytes(PDF)
@@ -178,16 +178,21 @@ def test_in_a_kiosk_an_inbox_file_older_than_the_log_in_is_neither_listed_nor_ta
         _ingest(old, home, store, inbox=inbox)
     assert refused.value.code == "missing"
     assert old.exists()
-    assert _ingest(new, home, store, inbox=inbox).media_type == "image/png"
-    assert not new.exists(), "a stored file of the kiosk inbox is removed from it"
-    assert _ingest(old, home, store).media_type == "application/pdf"
+    stored = _ingest(new, home, store, inbox=inbox)
+    assert stored.media_type == "image/png"
+    assert new.exists(), "taken from the inbox only once attached"
+    remove_from_inbox(stored)
+    assert not new.exists(), "an attached file of the kiosk inbox is removed from it"
+    outside = _ingest(old, home, store)
+    assert outside.media_type == "application/pdf" and outside.taken_from_inbox is None
+    remove_from_inbox(outside)
     assert old.exists(), "outside kiosk mode nothing is removed"
 
 
 def test_a_stored_inbox_file_that_cannot_be_removed_is_only_logged(
     home: Path, store: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from wsnego_tui.services.proof_files import InboxWindow
+    from wsnego_tui.services.proof_files import InboxWindow, remove_from_inbox
 
     scan = home / "mine.pdf"
     scan.write_bytes(PDF)
@@ -200,6 +205,6 @@ def test_a_stored_inbox_file_that_cannot_be_removed_is_only_logged(
         unlink(path)
 
     monkeypatch.setattr(os, "unlink", refuse_in_the_inbox)
-    assert _ingest(scan, home, store, inbox=inbox).media_type == "application/pdf"
+    remove_from_inbox(_ingest(scan, home, store, inbox=inbox))
     assert scan.exists()
     assert "could not remove mine.pdf from the kiosk inbox" in caplog.text

@@ -315,7 +315,7 @@ class Services:
         ("materials_expired") once the bank's materials request is past its deadline: the
         overdue request is expired first, as catching up would. `inbox`: a kiosk's window on
         its inbox (services.proof_files.ingest)."""
-        from wsnego_tui.services.proof_files import ProofRejected, ingest
+        from wsnego_tui.services.proof_files import ProofRejected, ingest, remove_from_inbox
         from wsnego_tui.store import applications as apps
 
         self.catch_up(customer_id)
@@ -345,7 +345,9 @@ class Services:
             self._audit(s, f"customer:{customer_id}", "proof.attach", f"application:{row.id}",
                         kind=kind, sha256=stored.sha256, size=stored.size_bytes)
 
-        return self._application_call(customer_id, application_id, change)
+        view = self._application_call(customer_id, application_id, change)
+        remove_from_inbox(stored)  # a kiosk's scan leaves the inbox once it is attached, not before
+        return view
 
     def remove_proof(self, customer_id: int, application_id: int, proof_id: int) -> ApplicationView:
         from wsnego_tui.store import applications as apps

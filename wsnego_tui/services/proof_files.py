@@ -14,7 +14,8 @@ the way swapped for a link between the check and the open is refused too.
 Kiosk mode: the kiosk app holds an `InboxWindow` for each customer session, opened at the
 log-in. A file in the inbox modified before that belongs to someone earlier: the picker does
 not list it (`InboxWindow.lists`) and `ingest`, given the window, refuses it as missing; a file
-of the inbox that was stored is removed from the inbox (best effort: a failure is logged).
+of the inbox that was attached is removed from the inbox (`remove_from_inbox`, after the
+attachment is committed; best effort: a failure is logged).
 """
 
 from __future__ import annotations
@@ -57,6 +58,18 @@ class StoredFile:
     media_type: str
     original_name: str
     stored_path: Path
+    taken_from_inbox: InboxFile | None = None
+    """Set when the file came from a kiosk's inbox: `remove_from_inbox` once it is attached."""
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    """The inbox file a proof was copied from: its checked real path, its allowed folder and
+    its identity (device, inode) when it was read."""
+
+    path: Path
+    root: Path
+    identity: tuple[int, int]
 
 
 def stored_path(store_dir: Path, sha256: str) -> Path:
@@ -154,9 +167,16 @@ class InboxWindow:
         return self.is_current(real, mtime)
 
 
-def _remove_from_inbox(absolute: Path, real_root: Path, info: os.stat_result) -> None:
-    """Remove the file just stored from the kiosk inbox, best effort. Through its folder's
-    descriptor, checked to be inside the inbox, and only if the name is still that file."""
+def remove_from_inbox(stored: StoredFile) -> None:
+    """Remove the inbox file a stored proof came from (call it once the proof is attached),
+    best effort: a failure is logged. Through its folder's descriptor, checked to be inside the
+    inbox, and only if the name is still that file."""
+    if stored.taken_from_inbox is not None:
+        source = stored.taken_from_inbox
+        _remove_from_inbox(source.path, source.root, source.identity)
+
+
+def _remove_from_inbox(absolute: Path, real_root: Path, identity: tuple[int, int]) -> None:
     try:
         dir_fd = os.open(absolute.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
@@ -167,7 +187,7 @@ def _remove_from_inbox(absolute: Path, real_root: Path, info: os.stat_result) ->
             log.warning("did not remove %s from the kiosk inbox: its folder moved", absolute.name)
             return
         now = os.stat(absolute.name, dir_fd=dir_fd, follow_symlinks=False)
-        if (now.st_dev, now.st_ino) != (info.st_dev, info.st_ino):
+        if (now.st_dev, now.st_ino) != identity:
             log.warning("did not remove %s from the kiosk inbox: it was replaced", absolute.name)
             return
         os.unlink(absolute.name, dir_fd=dir_fd)
@@ -181,10 +201,9 @@ def ingest(
     path: Path, *, allowed_roots: Sequence[Path], store_dir: Path, max_bytes: int, inbox: InboxWindow | None = None
 ) -> StoredFile:
     """Check `path` and copy it into the store. With a kiosk's `inbox` window, a file of the
-    inbox older than the window is refused as missing, and one stored is removed from the
-    inbox."""
+    inbox older than the window is refused as missing, and one stored says where it came from
+    (`taken_from_inbox`, for `remove_from_inbox` once it is attached)."""
     absolute, real_root = _locate(path, allowed_roots)
-    window = inbox
     try:
         fd = os.open(absolute, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -197,8 +216,8 @@ def ingest(
         os.close(fd)
         raise _outside()
     info = os.fstat(fd)
-    in_inbox = window is not None and window.covers(absolute)
-    if in_inbox and window is not None and info.st_mtime < window.since:  # someone earlier's
+    in_inbox = inbox is not None and inbox.covers(absolute)
+    if inbox is not None and in_inbox and info.st_mtime < inbox.since:  # someone earlier's
         os.close(fd)
         raise ProofRejected("missing", "the file no longer exists")
     if not stat.S_ISREG(info.st_mode):
@@ -241,7 +260,6 @@ def ingest(
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-    if in_inbox:
-        _remove_from_inbox(absolute, real_root, info)
     name = strip_unsafe(absolute.name)[:255] or "proof"
-    return StoredFile(sha, size, media_type, name, final)
+    source = InboxFile(absolute, real_root, (info.st_dev, info.st_ino)) if in_inbox else None
+    return StoredFile(sha, size, media_type, name, final, source)
