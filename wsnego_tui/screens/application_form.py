@@ -1131,8 +1131,8 @@ class ApplicationFormScreen(WsnegoScreen[None]):
 
     async def save_before_quit(self, timeout: float = 3.0) -> None:
         """The app is quitting (Ctrl+Q): save the changes still waiting for their save, waiting
-        at most `timeout` seconds for the database. A save refused or failed is not waited for:
-        nothing more can be kept then."""
+        at most `timeout` seconds for it to be stored. A save refused or failed keeps nothing
+        more; the app then ends when the wait is over."""
         if self._save_timer is None and not self._saving:
             return
         saved = asyncio.Event()
