@@ -224,9 +224,12 @@ async def test_a_change_is_saved_about_a_second_after_the_last_key(
         assert stored_form(services, "80000001", view.id).monthly_income == Decimal("9000.00")
 
 
-async def test_escape_saves_what_is_pending_before_going_back(
-    settings: Settings, clock: FixedClock, sqlite_demo_services, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("key", ["escape", "ctrl+q"])
+async def test_leaving_saves_what_is_pending_first(
+    settings: Settings, clock: FixedClock, sqlite_demo_services, monkeypatch: pytest.MonkeyPatch, key: str
 ) -> None:  # type: ignore[no-untyped-def]
+    """Esc goes back, Ctrl+Q ends the app: either way the change waiting for its delayed save
+    is saved first."""
     monkeypatch.setattr(application_form, "SAVE_DELAY", 30)
     services = sqlite_demo_services
     view = draft(services, "80000001", FIRST, COMPLETE_FIRST)
@@ -234,25 +237,12 @@ async def test_escape_saves_what_is_pending_before_going_back(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_form(pilot, services, "80000001", "111111", FIRST)
         await type_field(pilot, screen, "other_debt", "650")
-        await pilot.press("escape")
+        await pilot.press(key)
         await settle(pilot)
-        assert app.screen is not screen
-        assert stored_form(services, "80000001", view.id).other_debt == Decimal("650.00")
-
-
-async def test_ctrl_q_saves_what_is_pending_before_the_app_ends(
-    settings: Settings, clock: FixedClock, sqlite_demo_services, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(application_form, "SAVE_DELAY", 30)
-    services = sqlite_demo_services
-    view = draft(services, "80000001", FIRST, COMPLETE_FIRST)
-    app = make_app(settings, clock, services=services)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_form(pilot, services, "80000001", "111111", FIRST)
-        await type_field(pilot, screen, "other_debt", "650")
-        await pilot.press("ctrl+q")
-        await settle(pilot)
-    assert app.return_code == 0
+        if key == "escape":
+            assert app.screen is not screen
+    if key == "ctrl+q":
+        assert app.return_code == 0
     assert stored_form(services, "80000001", view.id).other_debt == Decimal("650.00")
 
 
