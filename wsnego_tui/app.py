@@ -48,6 +48,7 @@ from wsnego_tui.widgets.safe_text import safe_text
 if TYPE_CHECKING:
     from textual.css.stylesheet import Stylesheet
     from textual.dom import DOMNode
+    from textual.driver import Driver
     from textual.timer import Timer
 
     from wsnego_tui.core.views import CustomerView, DatabaseState
@@ -247,6 +248,18 @@ class WsnegoApp(App[int]):
             from wsnego_tui.screens.kiosk import KioskSupervisor
 
             self.kiosk = KioskSupervisor(self)
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal; in place of its Linux driver, the one that
+        reports a lone Esc as soon as the escape delay ends (wsnego_tui/driver.py)."""
+        from textual.drivers.linux_driver import LinuxDriver
+
+        driver_class = super().get_driver_class()
+        if driver_class is LinuxDriver:
+            from wsnego_tui.driver import PromptEscapeDriver
+
+            return PromptEscapeDriver
+        return driver_class
 
     def update_styles(self, node: DOMNode, animate: bool = True) -> None:
         """Restyle `node` and what is under it, unless it is not in the app yet or is being

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from wsnego_tui.config import LANGUAGES, ConfigError, Settings, load_settings
+from wsnego_tui.config import LANGUAGES, ConfigError, Settings, load_settings, set_default_escape_delay
 
 
 class Context:
@@ -86,6 +86,7 @@ def cli(
                 prepare_kiosk_process(settings)
             except (ConfigError, KioskRefused) as exc:
                 raise click.ClickException(str(exc)) from None
+        set_default_escape_delay()  # before Textual is imported, which reads it
         from wsnego_tui.app import run_app
 
         sys.exit(run_app(settings))

@@ -19,6 +19,17 @@ APP_NAME = "wsnego-tui"
 LANGUAGES = ("zh", "en")
 DEMO_REVIEW_DELAY_SECONDS = 5
 """How long `--demo` lets a submitted application wait before the automatic review."""
+DEFAULT_ESCAPE_DELAY_MS = 25
+"""How long a lone Esc byte waits for the rest of a key's sequence before it is the Esc key,
+unless `ESCDELAY` (milliseconds, as for curses programs) says otherwise; Textual's own default
+is 100 ms. A terminal sends an arrow key's bytes in one write, and they reach the app together
+locally and over SSH alike; a slow serial line can set a longer delay. See wsnego_tui/driver.py."""
+
+
+def set_default_escape_delay() -> None:
+    """Set `ESCDELAY` to DEFAULT_ESCAPE_DELAY_MS unless it is set. Textual reads it once, as
+    it is imported: the command line and the fork server call this before that import."""
+    os.environ.setdefault("ESCDELAY", str(DEFAULT_ESCAPE_DELAY_MS))
 
 
 class ConfigError(ValueError):

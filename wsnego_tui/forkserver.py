@@ -70,6 +70,7 @@ PRELOAD = (
     "wsnego_tui.app",
     "wsnego_tui.services",
     "textual.drivers.linux_driver",
+    "wsnego_tui.driver",
     "textual._xterm_parser",
     "textual.css.parse",
     "textual.layouts.factory",
@@ -130,9 +131,11 @@ def _thread_count() -> int:
 def preload(kiosk_args: Sequence[str]) -> list[str]:
     """Scrub the environment, then import what a kiosk session needs; problems found (empty:
     fit to fork). Raises RuntimeError when Textual was imported before the scrub."""
+    from wsnego_tui.config import set_default_escape_delay
     from wsnego_tui.kiosk import scrub_before_preloading
 
     scrub_before_preloading()
+    set_default_escape_delay()  # Textual reads it as it is imported, here for every child
     for name in PRELOAD:
         importlib.import_module(name)
     for package_name in PRELOAD_PACKAGES:

@@ -76,7 +76,7 @@ log = logging.getLogger("wsnego_tui.ssh")
 HOST_KEY_NAME = "ssh_host_ed25519_key"
 DEFAULT_TERM = "xterm-256color"
 FORBIDDEN_ENV = re.compile(r"^(TEXTUAL|TEXTUAL_.*|COLUMNS|LINES|LD_.*|PYTHON.*)$", re.IGNORECASE)
-SERVER_ENV = ("WSNEGO_HOME", "WSNEGO_DB_URL", "WSNEGO_LANG")
+SERVER_ENV = ("WSNEGO_HOME", "WSNEGO_DB_URL", "WSNEGO_LANG", "ESCDELAY")
 TERM_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
 # What a terminal needs after an app that was killed mid-screen: leave the alternate screen,
 # show the cursor, stop mouse reporting and bracketed paste, reset colours.
