@@ -2,7 +2,11 @@
 
 `open_terminal()` connects with asyncssh, asks for a pty of the given size and feeds every
 byte the server sends into a pyte screen, so a test can wait for text to appear where a
-person would see it. Also starts `wsnego-tui serve-ssh` on a free loopback port
+person would see it. The bytes are stamped with the time they arrive and parsed only when the
+screen is read: with many sessions in one client process, one session's parsing does not
+delay when another's bytes are seen, and `wait_for` reports when the bytes that made the
+screen show its text arrived (what a terminal of its own would have shown then), not when
+this process got round to parsing them. Also starts `wsnego-tui serve-ssh` on a free loopback port
 (`start_server`), with a temp home and the demo data.
 
 Test support only: never used by the app.
@@ -31,13 +35,16 @@ TAB = "\t"
 
 
 class TerminalClient(asyncssh.SSHClientSession):  # type: ignore[type-arg]
-    """What the client's terminal shows, kept up to date from the channel's bytes."""
+    """What the client's terminal shows, from the channel's bytes (parsed when it is read)."""
 
     def __init__(self, columns: int, rows: int) -> None:
         self.screen = pyte.Screen(columns, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.stderr = bytearray()
         self.received = 0
+        self.chunks: list[tuple[float, bytes]] = []  # (arrival time, bytes), every chunk received
+        self.parsed = 0  # how many of them the screen has been fed
+        self.shown_at = 0.0  # when the bytes of the screen as parsed so far arrived
         self.exit_status: int | None = None
         self.closed = asyncio.Event()
         self.changed = asyncio.Event()
@@ -49,7 +56,7 @@ class TerminalClient(asyncssh.SSHClientSession):  # type: ignore[type-arg]
     def data_received(self, data: bytes, datatype: int | None) -> None:  # type: ignore[override]
         if datatype == asyncssh.EXTENDED_DATA_STDERR:
             self.stderr += data
-        self.stream.feed(data)
+        self.chunks.append((time.monotonic(), data))
         self.received += len(data)
         self.changed.set()
 
@@ -60,16 +67,39 @@ class TerminalClient(asyncssh.SSHClientSession):  # type: ignore[type-arg]
         self.closed.set()
         self.changed.set()
 
+    def _parse_next(self) -> bool:
+        """Parse the oldest bytes not parsed yet; False when there were none."""
+        if self.parsed == len(self.chunks):
+            return False
+        self.shown_at, data = self.chunks[self.parsed]
+        self.parsed += 1
+        self.stream.feed(data)
+        return True
+
+    def _parse_all(self) -> None:
+        while self._parse_next():
+            pass
+
     def line(self, row: int) -> str:
-        """One row as text. (pyte's own `display` fails on the empty stub cell a wide
+        """One row as text, every byte received parsed."""
+        self._parse_all()
+        return self._parsed_line(row)
+
+    def text(self) -> str:
+        self._parse_all()
+        return self._parsed_text()
+
+    def _parsed_text(self) -> str:
+        return "\n".join(self._parsed_line(row) for row in range(self.screen.lines))
+
+    def _parsed_line(self, row: int) -> str:
+        """One row as parsed so far. (pyte's own `display` fails on the empty stub cell a wide
         character leaves when a narrow one overwrites it; joining the cells skips stubs.)"""
         cells = self.screen.buffer[row]
         return "".join(cells[x].data for x in range(self.screen.columns)).rstrip()
 
-    def text(self) -> str:
-        return "\n".join(self.line(row) for row in range(self.screen.lines))
-
     def resize(self, columns: int, rows: int) -> None:
+        self._parse_all()
         self.screen.resize(rows, columns)
         assert self.chan is not None
         self.chan.change_terminal_size(columns, rows)
@@ -80,10 +110,16 @@ class TerminalClient(asyncssh.SSHClientSession):  # type: ignore[type-arg]
 
     async def wait_for(self, condition: str | Callable[[str], bool], timeout: float = 20.0) -> float:
         """Until the screen shows `condition` (text, or a test of the whole screen's text);
-        the seconds it took."""
+        returns the time (time.monotonic) the bytes that made it show arrived. The screen is
+        checked after each chunk of bytes, so that time is the first it showed the text."""
         check = (lambda screen: condition in screen) if isinstance(condition, str) else condition
         start = time.monotonic()
-        while not check(self.text()):
+        while True:
+            if check(self._parsed_text()):
+                return self.shown_at
+            if self._parse_next():
+                await asyncio.sleep(0)  # other sessions' bytes are stamped as they arrive
+                continue
             left = timeout - (time.monotonic() - start)
             if left <= 0 or self.closed.is_set():
                 raise AssertionError(f"the screen never showed {condition!r}; it shows:\n{self.text()}")
@@ -92,7 +128,36 @@ class TerminalClient(asyncssh.SSHClientSession):  # type: ignore[type-arg]
                 await asyncio.wait_for(self.changed.wait(), left)
             except TimeoutError:
                 pass
-        return time.monotonic() - start
+
+
+    def mark(self) -> int:
+        """Where the bytes received so far end, for `wait_for_bytes`."""
+        return len(self.chunks)
+
+    async def wait_for_bytes(self, text: str, since: int, timeout: float = 20.0) -> float:
+        """Until the bytes received after `since` (a `mark`) contain `text`, written out in
+        one piece as the app writes a line's run of same-styled text; returns the time the
+        chunk that completed it arrived. Nothing is parsed: the load script times keys this
+        way and checks the screen itself (`wait_for`) after its walk."""
+        needle = text.encode()
+        start = time.monotonic()
+        scanned, tail = since, b""
+        while True:
+            while scanned < len(self.chunks):
+                arrived, data = self.chunks[scanned]
+                scanned += 1
+                window = tail + data
+                if needle in window:
+                    return arrived
+                tail = window[-(len(needle) - 1) :] if len(needle) > 1 else b""
+            left = timeout - (time.monotonic() - start)
+            if left <= 0 or self.closed.is_set():
+                raise AssertionError(f"no bytes showing {text!r} arrived; the screen shows:\n{self.text()}")
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), left)
+            except TimeoutError:
+                pass
 
 
 async def open_terminal(
