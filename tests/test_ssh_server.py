@@ -494,6 +494,11 @@ async def test_two_sessions_are_two_processes_forked_by_the_fork_server(server: 
             assert first_pid != second_pid
             assert parent_of(first_pid) == parent_of(second_pid) == fork_server
             assert os.getsid(first_pid) == first_pid and os.getsid(second_pid) == second_pid
+            # Forked, not run: each app is the fork server's Python, flags included (-OO:
+            # no docstrings in the memory every app maps).
+            command = Path(f"/proc/{fork_server}/cmdline").read_bytes().split(b"\0")
+            assert command[1:4] == [b"-OO", b"-P", b"-m"]
+            assert Path(f"/proc/{first_pid}/cmdline").read_bytes().split(b"\0") == command
         finally:
             second[0].close()
     finally:
