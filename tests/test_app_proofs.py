@@ -326,6 +326,43 @@ async def test_a_materials_request_is_answered_by_sending_the_materials(
         assert "under_review" in statuses[asked + 1:]
 
 
+async def test_a_file_sent_after_the_materials_deadline_is_refused_and_the_screen_shows_the_expiry(
+    settings: Settings, clock: FixedClock, sqlite_demo_services, proof_folder: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from wsnego_tui.services.officer import OfficerServices
+
+    services = sqlite_demo_services
+    cid = customer_id("80000002")
+    view = draft(services, "80000002", ApplicationKind.SECOND)
+    services.attach_proof(cid, view.id, ProofKind.INCOME, proof_folder / "payslip.pdf")
+    view = services.attach_proof(cid, view.id, ProofKind.EXPENSE, proof_folder / "receipt.PNG")
+    services.submit_application(cid, view.id, version=view.version, idempotency_key="test")
+    services.catch_up(cid)
+    officers = OfficerServices(services)
+    officer = officers.login("O0001", "900001").officer
+    assert officer is not None
+    officers.request_materials(
+        officer.id, view.id, [ProofKind.HARDSHIP], message="请补充住院证明", note="hospital papers",
+        version=services.application(cid, view.id).version,
+    )
+    app = make_app(settings, clock, services=services)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_proofs(pilot, "80000002", "222222", view.id)
+        assert footer_descriptions(app)["s"] == "发送补充材料"
+        clock.advance(dt.timedelta(days=20))  # the borrower left the screen open past the deadline
+        await pick(pilot, screen, "statement.pdf")
+        await settle(pilot)
+        assert "补交材料的期限已过" in text_of(screen.query_one("#proofs-picker-message"))
+        # The screen read the application again: it shows it expired, with nothing left to send.
+        assert screen.view is not None and screen.view.status == "expired"
+        assert "s" not in footer_descriptions(app)
+        stored = services.application(cid, view.id)
+        assert stored.status == "expired"
+        assert "statement.pdf" not in [p.original_name for p in stored.proofs]
+
+
 async def test_the_proofs_screen_follows_the_language_key(
     settings: Settings, clock: FixedClock, sqlite_demo_services, proof_folder: Path
 ) -> None:  # type: ignore[no-untyped-def]

@@ -127,14 +127,19 @@ class ProofsScreen(WsnegoScreen[None]):
             self.view = view
 
     class Changed(Message):
-        """An attach or remove answered: the application now, or the refusal code."""
+        """An attach or remove answered: the application now, or the refusal code and the
+        application as read again after it (`fresh`, when it could be read)."""
 
-        def __init__(self, view: ApplicationView | None, code: str | None, done_key: str, name: str) -> None:
+        def __init__(
+            self, view: ApplicationView | None, code: str | None, done_key: str, name: str,
+            fresh: ApplicationView | None = None,
+        ) -> None:
             super().__init__()
             self.view = view
             self.code = code
             self.done_key = done_key
             self.name = name
+            self.fresh = fresh
 
     class Submitted(Message):
         """The submit (or send-materials) worker's answer."""
@@ -482,7 +487,7 @@ class ProofsScreen(WsnegoScreen[None]):
         try:
             view = self.app.services.attach_proof(self.customer.id, self.application_id, kind, path, inbox=inbox)
         except ServiceError as exc:
-            self.post_message(self.Changed(None, exc.code, "proofs.attached", name))
+            self.post_message(self.Changed(None, exc.code, "proofs.attached", name, self._read_again()))
         except Exception:
             log.exception("attaching a proof failed")
             self.post_message(self.Changed(None, "failed", "proofs.attached", name))
@@ -505,15 +510,26 @@ class ProofsScreen(WsnegoScreen[None]):
         try:
             view = self.app.services.remove_proof(self.customer.id, self.application_id, proof_id)
         except ServiceError as exc:
-            self.post_message(self.Changed(None, exc.code, "proofs.removed", name))
+            self.post_message(self.Changed(None, exc.code, "proofs.removed", name, self._read_again()))
         except Exception:
             log.exception("removing a proof failed")
             self.post_message(self.Changed(None, "failed", "proofs.removed", name))
         else:
             self.post_message(self.Changed(view, None, "proofs.removed", name))
 
+    def _read_again(self) -> ApplicationView | None:
+        """In a worker, after a refusal: the application as it stands now (a refusal may mean
+        it moved on meanwhile, e.g. its materials request lapsed), or None."""
+        try:
+            return self.app.services.application(self.customer.id, self.application_id)
+        except Exception:  # the refusal is still shown; the screen keeps what it had
+            log.warning("reading the application again failed", exc_info=True)
+            return None
+
     def on_proofs_screen_changed(self, message: Changed) -> None:
         self.busy = False
+        if message.fresh is not None:
+            self._take(message.fresh)
         if message.view is not None:
             self._kind_chosen = False
             self._take(message.view)
@@ -577,11 +593,7 @@ class ProofsScreen(WsnegoScreen[None]):
                     self.customer.id, self.application_id, version=version, idempotency_key=self.idempotency_key
                 )
         except ServiceError as exc:
-            try:
-                fresh = services.application(self.customer.id, self.application_id)
-            except Exception:
-                fresh = None
-            self.post_message(self.Submitted(None, exc.code, tuple(exc.fields), fresh, materials=materials))
+            self.post_message(self.Submitted(None, exc.code, tuple(exc.fields), self._read_again(), materials=materials))
         except Exception:
             log.exception("submitting the application failed")
             self.post_message(self.Submitted(None, "failed", materials=materials))
