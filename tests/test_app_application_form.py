@@ -640,6 +640,28 @@ async def test_the_form_follows_the_language_key(settings: Settings, clock: Fixe
         assert footer_descriptions(app)["ctrl+n"] == "Next: proofs"
 
 
+async def test_the_language_key_keeps_an_open_drop_down_where_it_was(settings: Settings, clock: FixedClock, sqlite_demo_services) -> None:  # type: ignore[no-untyped-def]
+    from textual.widgets import OptionList, Select
+
+    services = sqlite_demo_services
+    draft(services, "80000001", FIRST, COMPLETE_FIRST)
+    app = make_app(settings, clock, services=services)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_form(pilot, services, "80000001", "111111", FIRST)
+        select = screen.query_one(f"#{WIDGET_IDS['hardship_category']}", Select)
+        select.focus()
+        await pilot.press("enter", "down", "down")
+        await settle(pilot)
+        overlay = select.query_one(OptionList)
+        assert select.expanded
+        highlighted = overlay.highlighted
+        assert highlighted is not None
+        await pilot.press("f2")
+        await settle(pilot)
+        assert select.expanded and overlay.highlighted == highlighted
+        assert value(screen, "hardship_category") == "job_loss"  # nothing chosen by the switch
+
+
 async def test_another_customers_loan_cannot_be_filled_in(settings: Settings, clock: FixedClock, sqlite_demo_services) -> None:  # type: ignore[no-untyped-def]
     services = sqlite_demo_services
     foreign_loan = open_loan(services, "80000004", SETTLEMENT)

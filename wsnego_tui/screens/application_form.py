@@ -41,7 +41,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Header, Input, Label, OptionList, Select, Static, TextArea
 
 from wsnego_tui.core.application_form import (
     HARDSHIP_TEXT_MAX,
@@ -1255,9 +1255,15 @@ class ApplicationFormScreen(WsnegoScreen[None]):
         for name, build in options.items():
             select = self.query_one(f"#{WIDGET_IDS[name]}", Select)
             value = select.value
+            # An open drop-down keeps the option the borrower had moved to; rebuilding the
+            # options would move it back to the chosen one.
+            overlay = select.query_one(OptionList) if select.expanded else None
+            highlighted = overlay.highlighted if overlay is not None else None
             with select.prevent(Select.Changed):
                 select.prompt = tr("appform.placeholder.choose")
                 select.set_options(build())
                 if value is not Select.NULL and value in {option for _, option in select._options}:
                     select.value = value
+            if overlay is not None and highlighted is not None and highlighted < overlay.option_count:
+                overlay.highlighted = highlighted
         self._evaluate()
