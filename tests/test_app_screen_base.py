@@ -12,7 +12,6 @@ from app_factory import SIZE, log_in, make_app, settle, wait_for_database, wait_
 from textual.app import App
 from textual.dom import DOMNode
 from textual.pilot import Pilot
-from textual.widgets import Header
 
 from wsnego_tui.app import drop_closed_watchers
 from wsnego_tui.config import Settings
@@ -23,6 +22,7 @@ from wsnego_tui.screens.loan_detail import LoanDetailScreen
 from wsnego_tui.screens.loans import LoansScreen
 from wsnego_tui.screens.negotiate import NegotiateScreen
 from wsnego_tui.widgets.line_table import LineTable
+from wsnego_tui.widgets.title_bar import TitleBar
 
 
 def test_the_widest_breakpoint_reached_is_the_one_class_set() -> None:
@@ -164,9 +164,10 @@ def test_only_the_watches_of_closed_widgets_are_dropped() -> None:
     assert drop_closed_watchers(Watched()) == 0  # nothing ever watched it
 
 
-async def test_the_headers_of_screens_that_were_left_are_freed(settings: Settings, clock: FixedClock) -> None:
-    """Every Header watches the app's title, which never changes: before the quiet-time
-    clean-up forgot those watches, each screen ever shown kept its Header alive."""
+async def test_the_screens_that_were_left_are_freed_with_their_title_lines(settings: Settings, clock: FixedClock) -> None:
+    """Nothing that watches the app keeps a screen that was left: the title line watches only
+    its own screen (Textual's Header watched the app's title, which never changes, and kept
+    every screen's header alive until the quiet-time clean-up dropped such watches)."""
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_database(pilot)
@@ -179,7 +180,8 @@ async def test_the_headers_of_screens_that_were_left_are_freed(settings: Setting
             await wait_until(pilot, lambda: isinstance(app.screen, LoansScreen))
         await settle(pilot)
         app._collect_garbage()  # what runs once the app has been quiet for a second
-        left = [obj for obj in gc.get_objects() if isinstance(obj, Header) and not obj.is_attached]
-        assert len(left) <= 1  # the last one may still sit in a message queue; never all five
-        watching = [node for node, _ in getattr(app, "__watchers")["title"]]
-        assert watching and all(node.is_attached for node in watching)
+        for kind in (LoanDetailScreen, TitleBar):
+            left = [obj for obj in gc.get_objects() if isinstance(obj, kind) and not obj.is_attached]
+            assert len(left) <= 1  # the last one may still sit in a message queue; never all five
+        watchers = getattr(app, "__watchers", {})
+        assert all(node.is_attached for entries in watchers.values() for node, _ in entries)

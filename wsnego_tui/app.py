@@ -108,10 +108,12 @@ GARBAGE_QUIET_SECONDS = 1.0
 def drop_closed_watchers(node: object) -> int:
     """Forget the watches that widgets already removed hold on `node`'s reactive attributes;
     returns how many. Textual keeps a watch (`DOMNode.watch`) until the watched attribute next
-    changes, and only then drops those of closed widgets: every Header watches the app's
-    `title` and `sub_title`, which this app never changes, so each screen ever shown kept its
-    Header (with its children and their rendered lines) alive for as long as the app ran. The
-    same test as Textual's own (the watching widget is closing)."""
+    changes, and only then drops those of closed widgets: a widget of a closed screen that
+    watches an attribute of the app which rarely changes (Textual's Header watches `title`
+    and `sub_title`) would keep its screen's widgets alive for as long as the app ran. The
+    app's own title line (widgets/title_bar.py) watches only its screen; this clean-up is for
+    any other widget that watches the app. The same test as Textual's own (the watching widget
+    is closing)."""
     watchers = getattr(node, "__watchers", None)
     if not isinstance(watchers, dict):
         return 0

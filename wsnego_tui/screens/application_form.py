@@ -41,7 +41,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Header, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 
 from wsnego_tui.core.application_form import (
     HARDSHIP_TEXT_MAX,
@@ -66,6 +66,7 @@ from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import show
 from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
+from wsnego_tui.widgets.title_bar import TitleBar
 
 log = logging.getLogger(__name__)
 
@@ -519,7 +520,7 @@ class ApplicationFormScreen(WsnegoScreen[None]):
         its values and enabled, so the first paint does not wait for some sixty widgets that
         could not be typed into yet."""
         tr = self.tr
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with Horizontal(id="appform-body"):
             with VerticalScroll(id="appform-fields"):
                 yield Static("", id="appform-heading", classes="heading", markup=False)

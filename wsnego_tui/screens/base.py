@@ -1,6 +1,6 @@
 """What every screen of the app shares: the language, the title line and translated key hints.
 
-A screen names its step (`STEP_KEY`, shown in the Header as "网商贷协商还款 - 第2步 我的贷款")
+A screen names its step (`STEP_KEY`, shown in the title line as "网商贷协商还款 - 第2步 我的贷款")
 and implements `refresh_texts()`, which the app calls when the language changes: at once on
 the screens in view, and on a covered screen when it is shown again. Binding descriptions are
 translation keys: the Footer shows `binding.<binding id>` in the current language, so a

@@ -36,7 +36,7 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, Header, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from wsnego_tui.core.clock import today
 from wsnego_tui.i18n import Translator, enum_label
@@ -54,6 +54,7 @@ from wsnego_tui.widgets.cells import money_cell, number_cell, show, text_cell
 from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.line_table import LineTable, fitted_columns
 from wsnego_tui.widgets.safe_text import safe_text
+from wsnego_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from wsnego_tui.core.policy import Policy
@@ -285,7 +286,7 @@ class ConfirmScreen(WsnegoScreen[None]):
 
     def compose(self) -> ComposeResult:
         tr = self.tr
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with Vertical(id="confirm-panel"):
             yield Static(tr("confirm.intro"), id="confirm-intro", markup=False)
             with Horizontal(id="confirm-top"):

@@ -26,7 +26,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from wsnego_tui.i18n import Translator, has_key
 from wsnego_tui.screens.base import WsnegoScreen
@@ -34,6 +34,7 @@ from wsnego_tui.screens.progress import proof_names, rule_text
 from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.line_table import LineTable, fitted_columns
 from wsnego_tui.widgets.safe_text import safe_text
+from wsnego_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from wsnego_tui.core.views import CustomerView, NotificationView
@@ -138,7 +139,7 @@ class InboxScreen(WsnegoScreen[None]):
         self.shown_ids: list[int] = []  # the notes in the table, row by row
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with Vertical(id="inbox-panel"):
             yield Static(self.tr("inbox.loading"), id="inbox-summary", markup=False)
             yield LineTable(id="inbox-table")

@@ -33,7 +33,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from wsnego_tui.core.clock import CHINA_TZ
 from wsnego_tui.core.views import CustomerView, InstallmentStatus, InstallmentView, LoanDetail, LoanStatus, PlanView
@@ -43,6 +43,7 @@ from wsnego_tui.widgets.cells import money_cell, number_cell, pad_cells, text_ce
 from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.line_table import LineTable, fitted_columns
 from wsnego_tui.widgets.safe_text import safe_text
+from wsnego_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from wsnego_tui.core.eligibility import Eligibility
@@ -189,7 +190,7 @@ class LoanDetailScreen(WsnegoScreen[None]):
         self.shown_schedule_columns: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with Vertical(id="detail-panel"):
             yield Static("", id="detail-heading", markup=False)
             yield Static("", id="detail-terms", markup=False)

@@ -33,7 +33,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from wsnego_tui.core.views import CustomerView, LoanStatus, LoanSummary
 from wsnego_tui.i18n import Translator, enum_label, stage_label
@@ -42,6 +42,7 @@ from wsnego_tui.widgets.cells import money_cell, number_cell, text_cell
 from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.line_table import LineColumn, LineTable, heading_width
 from wsnego_tui.widgets.safe_text import safe_text
+from wsnego_tui.widgets.title_bar import TitleBar
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +221,7 @@ class LoansScreen(WsnegoScreen[None]):
         self.shown_ids: list[int] = []  # the loans in the table, row by row
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with Vertical(id="loans-panel"):
             yield Static("", id="loans-greeting", markup=False)
             yield Static("", id="loans-summary", markup=False)

@@ -32,11 +32,12 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Input, Label, Static
 
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.screens.early_pin import EarlyPinCheck, PinPrecheck
 from wsnego_tui.widgets.cells import show
+from wsnego_tui.widgets.title_bar import TitleBar
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class PinLoginScreen(WsnegoScreen[None]):
         notice = app.database_notice
         # Focus lands once, where typing starts: the PIN when the number is already there.
         self.AUTO_FOCUS = "#pin" if initial else f"#{number_id}"
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with Vertical(id="login-panel"):
             yield Static(tr(self.HEADING_KEY), id="login-heading", classes="heading", markup=False)
             yield Static(tr(self.INTRO_KEY), id="login-intro", markup=False)

@@ -29,7 +29,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Header, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from wsnego_tui.core.lifecycle import ApplicationKind
@@ -39,6 +39,7 @@ from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import pad_cells
 from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
+from wsnego_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from wsnego_tui.core.eligibility import Check, Eligibility
@@ -151,7 +152,7 @@ class NegotiateScreen(WsnegoScreen[None]):
         self.failed = False
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with Vertical(id="negotiate-panel"):
             yield Static("", id="negotiate-heading", markup=False)
             yield Static("", id="negotiate-intro", markup=False)

@@ -35,7 +35,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from wsnego_tui.i18n import Translator, enum_label, has_key
 from wsnego_tui.screens.base import WsnegoScreen
@@ -44,6 +44,7 @@ from wsnego_tui.widgets.chart import BarChart, ChartSeries
 from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.line_table import LineTable, fitted_columns
 from wsnego_tui.widgets.safe_text import safe_text
+from wsnego_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from wsnego_tui.core.views import (
@@ -207,7 +208,7 @@ class ScheduleScreen(WsnegoScreen[None]):
         self.number = number
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with Vertical(id="schedule-panel"):
             yield Static("", id="schedule-heading", classes="heading", markup=False)
             yield Static("", id="schedule-summary", markup=False)
@@ -299,7 +300,7 @@ class OffersScreen(WsnegoScreen[None]):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with Vertical(id="offers-panel"):
             yield Static("", id="offers-heading", markup=False)
             yield Static(self.tr("offers.loading"), id="offers-intro", markup=False)

@@ -33,7 +33,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from wsnego_tui.core.money import format_yuan
 from wsnego_tui.i18n import enum_label
@@ -49,6 +49,7 @@ from wsnego_tui.screens.officer_decide import (
 )
 from wsnego_tui.screens.progress import rule_text
 from wsnego_tui.widgets.cells import number_cell
+from wsnego_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from wsnego_tui.core.application_form import FieldError
@@ -135,7 +136,7 @@ class BuilderScreen(WsnegoScreen[object]):
 
     def compose(self) -> ComposeResult:
         tr = self.tr
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with Horizontal(id="builder-body"):
             with VerticalScroll(id="builder-form"):
                 yield Static("", id="builder-heading", classes="heading", markup=False)

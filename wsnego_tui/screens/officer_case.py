@@ -31,7 +31,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from wsnego_tui.i18n import Translator, enum_label, has_key
 from wsnego_tui.screens.base import WsnegoScreen
@@ -39,6 +39,7 @@ from wsnego_tui.screens.offers import fill_table, format_rate, offer_label
 from wsnego_tui.screens.progress import rule_text
 from wsnego_tui.widgets.cells import money_cell, number_cell, text_cell
 from wsnego_tui.widgets.safe_text import safe_text
+from wsnego_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from wsnego_tui.core.views_officer import (
@@ -120,7 +121,7 @@ class CaseScreen(WsnegoScreen[None]):
         self.problem: tuple[str, str] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with VerticalScroll(id="case-panel"):
             yield Static("", id="case-heading", classes="heading", markup=False)
             yield Static("", id="case-summary", markup=False)

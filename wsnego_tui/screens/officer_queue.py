@@ -33,13 +33,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from wsnego_tui.core.clock import CHINA_TZ
 from wsnego_tui.i18n import enum_label, has_key, t
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.cells import money_cell, number_cell, text_cell
 from wsnego_tui.widgets.safe_text import safe_text
+from wsnego_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from textual.binding import ActiveBinding
@@ -136,7 +137,7 @@ class QueueScreen(WsnegoScreen[None]):
         self._keys_shown: tuple[bool, ...] = ()
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with Vertical(id="queue-panel"):
             yield Static("", id="queue-heading", classes="heading", markup=False)
             yield Static("", id="queue-filters", markup=False)

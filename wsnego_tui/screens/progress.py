@@ -35,13 +35,14 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from wsnego_tui.core.clock import CHINA_TZ, today
 from wsnego_tui.i18n import Translator, enum_label, has_key
 from wsnego_tui.screens.base import WsnegoScreen
 from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.safe_text import safe_text
+from wsnego_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from wsnego_tui.core.policy import Policy
@@ -234,7 +235,7 @@ class ProgressScreen(WsnegoScreen[None]):
         self._reading = False
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with Vertical(id="progress-panel"):
             yield Static("", id="progress-heading", markup=False)
             yield Static("", id="progress-status", markup=False)

@@ -37,7 +37,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DirectoryTree, Header, Label, OptionList, Select, Static
+from textual.widgets import DirectoryTree, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from wsnego_tui.core.eligibility import required_proofs
@@ -51,6 +51,7 @@ from wsnego_tui.widgets.file_picker import ProofFileTree, root_label
 from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.line_table import LineColumn, LineTable
 from wsnego_tui.widgets.safe_text import safe_text
+from wsnego_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from wsnego_tui.services.proof_files import InboxWindow
@@ -193,7 +194,7 @@ class ProofsScreen(WsnegoScreen[None]):
 
     def compose(self) -> ComposeResult:
         tr = self.tr
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with Vertical(id="proofs-panel"):
             yield Static("", id="proofs-heading", classes="heading", markup=False)
             yield Static("", id="proofs-required", markup=False)

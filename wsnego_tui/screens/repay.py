@@ -36,7 +36,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Header, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wsnego_tui.core.money import AmountError, parse_amount
@@ -55,6 +55,7 @@ from wsnego_tui.widgets.cells import money_cell, number_cell, pad_cells, show, t
 from wsnego_tui.widgets.footer import KeyFooter
 from wsnego_tui.widgets.line_table import LineTable, fitted_columns
 from wsnego_tui.widgets.safe_text import safe_text
+from wsnego_tui.widgets.title_bar import TitleBar
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ class RepayScreen(WsnegoScreen[None]):
         self.pay_error: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="¥")
+        yield TitleBar(icon="¥")
         with Vertical(id="repay-panel"):
             yield Static("", id="repay-heading", markup=False)
             yield Static("", id="repay-owed", markup=False)
