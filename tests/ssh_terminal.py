@@ -120,15 +120,19 @@ class TerminalClient(asyncssh.SSHClientSession):  # type: ignore[type-arg]
             if self._parse_next():
                 await asyncio.sleep(0)  # other sessions' bytes are stamped as they arrive
                 continue
-            left = timeout - (time.monotonic() - start)
-            if left <= 0 or self.closed.is_set():
-                raise AssertionError(f"the screen never showed {condition!r}; it shows:\n{self.text()}")
-            self.changed.clear()
-            try:
-                await asyncio.wait_for(self.changed.wait(), left)
-            except TimeoutError:
-                pass
+            await self._more(start, timeout, f"the screen never showed {condition!r}")
 
+    async def _more(self, start: float, timeout: float, failure: str) -> None:
+        """Wait for more bytes; AssertionError (`failure`, then what the screen shows) once
+        `timeout` seconds have passed since `start`, or the connection has ended."""
+        left = timeout - (time.monotonic() - start)
+        if left <= 0 or self.closed.is_set():
+            raise AssertionError(f"{failure}; the screen shows:\n{self.text()}")
+        self.changed.clear()
+        try:
+            await asyncio.wait_for(self.changed.wait(), left)
+        except TimeoutError:
+            pass
 
     def mark(self) -> int:
         """Where the bytes received so far end, for `wait_for_bytes`."""
@@ -150,14 +154,7 @@ class TerminalClient(asyncssh.SSHClientSession):  # type: ignore[type-arg]
                 if needle in window:
                     return arrived
                 tail = window[-(len(needle) - 1) :] if len(needle) > 1 else b""
-            left = timeout - (time.monotonic() - start)
-            if left <= 0 or self.closed.is_set():
-                raise AssertionError(f"no bytes showing {text!r} arrived; the screen shows:\n{self.text()}")
-            self.changed.clear()
-            try:
-                await asyncio.wait_for(self.changed.wait(), left)
-            except TimeoutError:
-                pass
+            await self._more(start, timeout, f"no bytes showing {text!r} arrived")
 
 
 async def open_terminal(

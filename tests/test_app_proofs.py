@@ -286,12 +286,11 @@ async def test_a_second_negotiation_names_both_the_income_and_the_expense_proof(
         assert [(p.kind, p.media_type) for p in proofs] == [("expense", "image/png")]
 
 
-async def test_a_materials_request_is_answered_by_sending_the_materials(
-    settings: Settings, clock: FixedClock, sqlite_demo_services, proof_folder: Path
-) -> None:  # type: ignore[no-untyped-def]
+def hardship_proof_requested(services, proof_folder: Path):  # type: ignore[no-untyped-def]
+    """80000002's second negotiation, submitted with both proofs, for which an officer asks
+    for a hardship proof: (customer id, the submitted application)."""
     from wsnego_tui.services.officer import OfficerServices
 
-    services = sqlite_demo_services
     cid = customer_id("80000002")
     view = draft(services, "80000002", ApplicationKind.SECOND)
     services.attach_proof(cid, view.id, ProofKind.INCOME, proof_folder / "payslip.pdf")
@@ -305,6 +304,14 @@ async def test_a_materials_request_is_answered_by_sending_the_materials(
         officer.id, view.id, [ProofKind.HARDSHIP], message="请补充住院证明", note="hospital papers",
         version=services.application(cid, view.id).version,
     )
+    return cid, view
+
+
+async def test_a_materials_request_is_answered_by_sending_the_materials(
+    settings: Settings, clock: FixedClock, sqlite_demo_services, proof_folder: Path
+) -> None:  # type: ignore[no-untyped-def]
+    services = sqlite_demo_services
+    cid, view = hardship_proof_requested(services, proof_folder)
     app = make_app(settings, clock, services=services)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_proofs(pilot, "80000002", "222222", view.id)
@@ -331,22 +338,8 @@ async def test_a_file_sent_after_the_materials_deadline_is_refused_and_the_scree
 ) -> None:  # type: ignore[no-untyped-def]
     import datetime as dt
 
-    from wsnego_tui.services.officer import OfficerServices
-
     services = sqlite_demo_services
-    cid = customer_id("80000002")
-    view = draft(services, "80000002", ApplicationKind.SECOND)
-    services.attach_proof(cid, view.id, ProofKind.INCOME, proof_folder / "payslip.pdf")
-    view = services.attach_proof(cid, view.id, ProofKind.EXPENSE, proof_folder / "receipt.PNG")
-    services.submit_application(cid, view.id, version=view.version, idempotency_key="test")
-    services.catch_up(cid)
-    officers = OfficerServices(services)
-    officer = officers.login("O0001", "900001").officer
-    assert officer is not None
-    officers.request_materials(
-        officer.id, view.id, [ProofKind.HARDSHIP], message="请补充住院证明", note="hospital papers",
-        version=services.application(cid, view.id).version,
-    )
+    cid, view = hardship_proof_requested(services, proof_folder)
     app = make_app(settings, clock, services=services)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_proofs(pilot, "80000002", "222222", view.id)
