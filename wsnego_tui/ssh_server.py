@@ -87,7 +87,7 @@ FORK_SERVER_FLAGS = ("-OO", "-P")
 """Python's flags for the fork server, and so for every app it forks. `-P`: the working folder
 is never searched for modules. `-OO`: no docstrings and no asserts in what it imports: every
 forked app maps the fork server's memory, and without the docstrings of Textual, SQLAlchemy,
-pydantic and the app that is about 3.6 MB less in each. Nothing a kiosk runs reads a
+pydantic and the app that is about 5 MB less in each. Nothing a kiosk runs reads a
 docstring, and the app's own asserts only restate what its types say. (Python compiles the
 `.opt-2.pyc` files on the first start.)"""
 """Connections allowed at once beyond `max_sessions`: clients still logging in, and those

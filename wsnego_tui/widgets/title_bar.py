@@ -4,7 +4,7 @@ centred. One widget that draws what Textual's Header draws with four.
 Textual's Header is a container of an icon, a title and a clock space, each styled and laid
 out on its own; it watches the app's `title` and `sub_title` and the screen's, and sets its
 title's text (which lays the whole screen out again) when the screen is mounted. Opening the
-loan detail and going back cost about a fifth more CPU with it than without it. TitleBar has
+loan detail and going back cost about a tenth more CPU with it than with this. TitleBar has
 the same colours, the same columns (an 8-column icon area with the icon after one space, a
 10-column space on the right, the title centred between them and cut with an ellipsis when
 it does not fit) and the same text (`App.format_title`), and watches only its own screen's
