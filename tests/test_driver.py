@@ -74,7 +74,7 @@ def test_the_wait_for_input_ends_with_the_escape_delay(short_escape_delay: float
     parser = XTermParser()
     assert seconds_to_wait(parser) == IDLE_WAIT_SECONDS
     list(parser.feed("\x1b"))
-    assert 0 < seconds_to_wait(parser) <= short_escape_delay
+    assert 0 <= seconds_to_wait(parser) <= short_escape_delay  # what is left of the delay
     list(parser.feed("[A"))
     assert seconds_to_wait(parser) == IDLE_WAIT_SECONDS
 
@@ -87,7 +87,8 @@ async def test_a_lone_escape_is_reported_after_the_escape_delay(short_escape_del
         keys = await run_thread([(0, b"\x1b")])
         assert [key for _, key in keys] == ["escape"]
         delays.append(keys[0][0])
-    assert short_escape_delay <= min(delays) < 0.08
+    # (timed from just after the write; the thread may have read the byte a moment before)
+    assert short_escape_delay - 0.005 <= min(delays) < 0.08
 
 
 async def test_sequences_and_other_keys_arrive_whole(short_escape_delay: float) -> None:
