@@ -253,11 +253,10 @@ class WsnegoApp(App[int]):
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this terminal; in place of its Linux driver, the one that
-        reports a lone Esc as soon as the escape delay ends (wsnego_tui/driver.py)."""
-        from textual.drivers.linux_driver import LinuxDriver
-
+        reports a lone Esc as soon as the escape delay ends (wsnego_tui/driver.py). Its module
+        (termios) is imported only where Textual chose that driver: never on Windows."""
         driver_class = super().get_driver_class()
-        if driver_class is LinuxDriver:
+        if driver_class.__module__ == "textual.drivers.linux_driver" and driver_class.__name__ == "LinuxDriver":
             from wsnego_tui.driver import PromptEscapeDriver
 
             return PromptEscapeDriver
