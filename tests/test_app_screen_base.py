@@ -6,6 +6,7 @@ instead of inside the first visit of each step, and a screen that was left is fr
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 from app_factory import SIZE, log_in, make_app, settle, wait_for_database, wait_until
@@ -167,8 +168,10 @@ def test_only_the_watches_of_closed_widgets_are_dropped() -> None:
 async def test_the_screens_that_were_left_are_freed_with_their_title_lines(settings: Settings, clock: FixedClock) -> None:
     """Nothing that watches the app keeps a screen that was left: the title line watches only
     its own screen (Textual's Header watched the app's title, which never changes, and kept
-    every screen's header alive until the quiet-time clean-up dropped such watches)."""
+    every screen's header alive until the quiet-time clean-up dropped such watches). Nor does
+    anything keep the lines its widgets rendered (Textual's style cache did: textual_fixes)."""
     app = make_app(settings, clock)
+    style_caches: list[weakref.ref[object]] = []
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_database(pilot)
         await log_in(pilot, "80000001", "111111")
@@ -176,6 +179,8 @@ async def test_the_screens_that_were_left_are_freed_with_their_title_lines(setti
         for _ in range(5):
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(app.screen, LoanDetailScreen) and app.screen.detail is not None)
+            await settle(pilot)
+            style_caches += [weakref.ref(node._styles_cache) for node in app.screen.walk_children(with_self=True)]
             await pilot.press("escape")
             await wait_until(pilot, lambda: isinstance(app.screen, LoansScreen))
         await settle(pilot)
@@ -185,3 +190,5 @@ async def test_the_screens_that_were_left_are_freed_with_their_title_lines(setti
             assert len(left) <= 1  # the last one may still sit in a message queue; never all five
         watchers = getattr(app, "__watchers", {})
         assert all(node.is_attached for entries in watchers.values() for node, _ in entries)
+        kept = [ref for ref in style_caches if ref() is not None]
+        assert len(kept) <= len(style_caches) // 5  # at most the last screen's, never all five

@@ -43,6 +43,7 @@ from wsnego_tui.core.clock import Clock, SystemClock
 from wsnego_tui.i18n import Translator, other_language
 from wsnego_tui.kiosk import KIOSK_BLOCKED_ACTIONS
 from wsnego_tui.screens.login import LoginScreen
+from wsnego_tui.textual_fixes import fix_style_cache_retention
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ if TYPE_CHECKING:
     from wsnego_tui.services import Services
 
 log = logging.getLogger(__name__)
+
+fix_style_cache_retention()  # before any widget renders (see textual_fixes)
 # Textual owns the terminal: a traceback printed by logging's last-resort handler would be
 # drawn over the screen. Records still reach any handler the host configures.
 logging.getLogger("wsnego_tui").addHandler(logging.NullHandler())
