@@ -17,9 +17,13 @@ import tty
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from ssh_terminal import alive
+
+from wsnego_tui import forkserver
+from wsnego_tui.ssh_server import FORK_SERVER_FLAGS
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or not hasattr(socket, "send_fds"), reason="Linux fork server"
@@ -239,3 +243,55 @@ def test_a_preloading_process_must_scrub_before_textual_and_kiosk_mode_then_acce
     else:
         assert "removed" not in result and "prepared" not in result
         assert "scrub_refused" in result and "prepare_refused" in result
+
+
+def test_the_modules_compiled_since_a_moment_are_those_whose_cache_is_newer(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.pyc", tmp_path / "new.pyc"
+    old.write_bytes(b"")
+    new.write_bytes(b"")
+    started = time.time_ns()
+    os.utime(old, ns=(started - 10**9, started - 10**9))
+    os.utime(new, ns=(started + 10**6, started + 10**6))
+    modules = [
+        SimpleNamespace(__name__="loaded", __cached__=str(old)),
+        SimpleNamespace(__name__="compiled", __cached__=str(new)),
+        SimpleNamespace(__name__="uncacheable", __cached__=str(tmp_path / "missing.pyc")),
+        SimpleNamespace(__name__="builtin"),
+    ]
+    assert forkserver.modules_compiled_since(started, modules) == ["compiled"]
+
+
+def start_real_fork_server(tmp_path: Path, pycache: Path) -> ProbeServer:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "PYTHONPYCACHEPREFIX": str(pycache)}
+    proc = subprocess.Popen(
+        [sys.executable, *FORK_SERVER_FLAGS, "-m", "wsnego_tui.forkserver", str(theirs.fileno()), str(os.getpid()),
+         "--", "--home", str(tmp_path / "home"), "--kiosk"],
+        pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, start_new_session=True, env=env, cwd="/",
+    )
+    theirs.close()
+    return ProbeServer(proc, ours)
+
+
+def stop(server: ProbeServer) -> None:
+    server.sock.close()
+    try:
+        server.proc.wait(10)
+    except subprocess.TimeoutExpired:
+        server.proc.kill()
+        server.proc.wait()
+
+
+def test_a_fork_server_that_compiled_its_imports_starts_over_from_them_once(tmp_path: Path) -> None:
+    """The first start after an install compiles the bytecode (here: into an empty cache
+    folder); the fork server then starts over in the same process, so its sessions do not carry
+    the compiler's garbage. The next start finds the bytecode and starts once."""
+    for start, restarted in ((1, True), (2, False)):
+        server = start_real_fork_server(tmp_path, tmp_path / "pycache")
+        try:
+            ready = server.receive("ready", seconds=180)
+            assert ready["pid"] == server.proc.pid, start
+            notes = " ".join(str(note) for note in ready["notes"])  # type: ignore[attr-defined]
+            assert ("started again" in notes) is restarted, (start, notes)
+        finally:
+            stop(server)

@@ -11,6 +11,9 @@ unix SOCK_SEQPACKET socket pair (one JSON object per message):
   creates no engine, no thread, no event loop and no App; it checks that Textual read none of
   its settings from the environment and that it is still single-threaded, then freezes the
   garbage collector's objects (gc.freeze) so that the children keep sharing their pages.
+  When those imports compiled any bytecode (the first start after an install or an update),
+  it first starts itself over, once (execve: the same process and socket), so that the
+  compiler's garbage is not part of every session.
 - `{"op": "start", "id", "env", "cwd"}` with the session's pty slave attached (SCM_RIGHTS):
   it forks. The child becomes a session leader (setsid) with the pty as its controlling
   terminal (TIOCSCTTY) on 0/1/2, closes every other descriptor, sets the default signal
@@ -100,6 +103,10 @@ def set_parent_death_signal(signum: int) -> bool:
     return bool(libc.prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0) == 0)
 
 
+RESTARTED_ENV = "WSNEGO_FORK_SERVER_RESTARTED"
+"""Set by the fork server for its own second start (after compiling, see main), never twice."""
+
+
 def _set_process_name(name: bytes) -> None:
     libc = _libc()
     if sys.platform.startswith("linux") and libc is not None and hasattr(libc, "prctl"):
@@ -112,6 +119,23 @@ def _trim_heap() -> None:
     libc = _libc()
     if libc is not None and hasattr(libc, "malloc_trim"):
         libc.malloc_trim(0)
+
+
+def modules_compiled_since(started_ns: int, modules: Sequence[Any] | None = None) -> list[str]:
+    """The modules (of `modules`, default every imported one) whose bytecode cache was written
+    at or after `started_ns` (time.time_ns): compiled from source by this process, whose
+    compiler left its garbage in the heap."""
+    compiled = []
+    for module in list(sys.modules.values()) if modules is None else modules:
+        cached = getattr(module, "__cached__", None)
+        if not isinstance(cached, str):
+            continue
+        try:
+            if os.stat(cached).st_mtime_ns >= started_ns:
+                compiled.append(getattr(module, "__name__", cached))
+        except OSError:
+            continue  # no cache (a folder it cannot write): compiled at every start, see README
+    return compiled
 
 
 def _flush_std_streams() -> None:
@@ -414,7 +438,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_parent_death_signal(signal.SIGTERM)
     if os.getppid() != parent:
         return 1
-    started = time.monotonic()
+    started, started_ns = time.monotonic(), time.time_ns()
+    again = os.environ.pop(RESTARTED_ENV, None) is not None
     try:
         problems = preload(kiosk_args)
     except Exception as exc:  # noqa: BLE001 - reported to the server, which then uses subprocesses
@@ -423,6 +448,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if fatal:
         sock.send(json.dumps({"op": "refused", "problems": fatal}).encode())
         return 1
+    if not again and modules_compiled_since(started_ns):
+        # A first start after an install or an update compiled the bytecode (with -OO, files of
+        # their own). What the compiler left in the heap would stay resident in every session:
+        # start over, once, from the caches just written (the same process and socket).
+        _flush_std_streams()
+        os.execve(sys.executable, sys.orig_argv, {**os.environ, RESTARTED_ENV: "1"})
+    if again:
+        problems.append("note: started again from the bytecode it had just compiled")
     gc.collect()
     gc.freeze()
     _trim_heap()

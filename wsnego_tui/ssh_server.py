@@ -89,7 +89,7 @@ is never searched for modules. `-OO`: no docstrings and no asserts in what it im
 forked app maps the fork server's memory, and without the docstrings of Textual, SQLAlchemy,
 pydantic and the app that is about 5 MB less in each. Nothing a kiosk runs reads a
 docstring, and the app's own asserts only restate what its types say. (Python compiles the
-`.opt-2.pyc` files on the first start.)"""
+`.opt-2.pyc` files on the first start; the fork server then starts over from them.)"""
 """Connections allowed at once beyond `max_sessions`: clients still logging in, and those
 being told the kiosk is busy. More are refused before the key exchange."""
 CLOSE_AFTER_REFUSAL_SECONDS = 0.5  # lets the refusal's message and exit status go out first
