@@ -14,12 +14,13 @@ What is measured, and how:
   the two readings are on the same time line, and their difference is process start (fork,
   interpreter start, imports, app construction, compose, layout, first paint).
 * Our app is started the way users start it, `python -m wsnego_tui` with WSNEGO_HOME set to an
-  empty temp folder (click, the CLI, the config, then the app); a third row starts the app
-  without the command line (`run_app(load_settings())`) to show what the CLI adds. The bare
+  empty temp folder (the entry point, which reads the app's options without click, the config,
+  then the app); a third row starts the app without the command line
+  (`run_app(load_settings())`) to show what the command adds. The bare
   app is Header + Label + Footer.
 * The median of N runs of each, alternating so that both see the same machine state.
-* Then `python -X importtime` lists what our app imports before its first paint (the CLI, the
-  `schedule` command it registers, the app module) that the bare app does not, heaviest
+* Then `python -X importtime` lists what our app imports before its first paint (the entry
+  point, the kiosk module it checks with, the app module) that the bare app does not, heaviest
   first, and the peak RSS of each app process (wait4's ru_maxrss) is reported.
 
 The hidden hook WSNEGO_EXIT_AFTER_FIRST_PAINT=<file> is documented in wsnego_tui/app.py: the app
@@ -53,7 +54,7 @@ import fcntl
 HOOK = "WSNEGO_EXIT_AFTER_FIRST_PAINT"
 TARGET_RATIO = 1.2
 
-# Our app without the command line in front of it (no click, no CLI module): separates what
+# Our app without the command line in front of it (no entry point module): separates what
 # the app itself costs from what the `wsnego-tui` command adds.
 APP_ONLY = """
 import sys
@@ -89,7 +90,7 @@ Bare().run()
 
 # What each app imports before its first paint (textual.widgets loads widgets on first use).
 OFFENDERS_BARE = "from textual.app import App; from textual.widgets import Footer, Header, Label"
-OFFENDERS_OURS = "import wsnego_tui.cli, wsnego_tui.app"
+OFFENDERS_OURS = "import wsnego_tui.launch, wsnego_tui.kiosk, wsnego_tui.app"
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """`python -m wsnego_tui` runs the command-line entry point."""
 
-from wsnego_tui.cli import main
+from wsnego_tui.launch import main
 
 main()

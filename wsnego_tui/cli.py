@@ -1,6 +1,7 @@
 """The `wsnego-tui` command: the app by default, plus maintenance and calculator subcommands.
 
-Built on click, the command-line library the Textual ecosystem already uses (Textual's own
+Opening the app without a subcommand usually does not come here: `wsnego_tui.launch.main`
+reads those options without click (see there). Built on click, the command-line library the Textual ecosystem already uses (Textual's own
 `textual` dev command is a click group), so it costs no extra dependency family and gives
 subcommands, typed options and clean usage errors. Heavy modules (textual, SQLModel) are
 imported only inside the command that needs them, so `wsnego-tui schedule` stays fast.
@@ -9,10 +10,12 @@ imported only inside the command that needs them, so `wsnego-tui schedule` stays
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 
-from wsnego_tui.config import LANGUAGES, ConfigError, Settings, load_settings, set_default_escape_delay
+from wsnego_tui.config import ConfigError, Settings, load_settings
+from wsnego_tui.launch import APP_OPTIONS, open_app, prepare_process
 
 
 class Context:
@@ -52,19 +55,23 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
+def app_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Declare launch.APP_OPTIONS (the options for opening the app) on `command`, in order."""
+    for option in reversed(APP_OPTIONS):
+        if option.flag:
+            command = click.option(option.name, option.dest, is_flag=True, help=option.help)(command)
+        else:
+            command = click.option(
+                option.name, option.dest, metavar=option.metavar, envvar=option.envvar, help=option.help,
+                type=click.Choice(option.choices) if option.choices is not None else None,
+            )(command)
+    return command
+
+
 @click.group(
     cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
 )
-@click.option("--db", "db_url", metavar="URL", help="Database URL (default: SQLite in the data folder).")
-@click.option(
-    "--home",
-    metavar="DIR",
-    envvar="WSNEGO_HOME",
-    help="Keep config, data and proofs under DIR (also WSNEGO_HOME).",
-)
-@click.option("--lang", type=click.Choice(LANGUAGES), help="Interface language (default zh).")
-@click.option("--demo", is_flag=True, help="Load the demo data into an empty database on start.")
-@click.option("--kiosk", is_flag=True, help="Branch kiosk mode.")
+@app_options
 @click.version_option(package_name="wsnego-tui")
 @click.pass_context
 def cli(
@@ -79,17 +86,13 @@ def cli(
     ctx.obj = Context(home, db_url, lang)
     if ctx.invoked_subcommand is None:
         settings = ctx.obj.settings(demo=demo, kiosk=kiosk)
-        if settings.kiosk:  # before Textual is imported: it reads TEXTUAL_* at import
-            from wsnego_tui.kiosk import KioskRefused, prepare_kiosk_process
+        from wsnego_tui.kiosk import KioskRefused
 
-            try:
-                prepare_kiosk_process(settings)
-            except (ConfigError, KioskRefused) as exc:
-                raise click.ClickException(str(exc)) from None
-        set_default_escape_delay()  # before Textual is imported, which reads it
-        from wsnego_tui.app import run_app
-
-        sys.exit(run_app(settings))
+        try:
+            prepare_process(settings)
+        except (ConfigError, KioskRefused) as exc:
+            raise click.ClickException(str(exc)) from None
+        sys.exit(open_app(settings))
 
 
 @cli.command()

@@ -11,7 +11,6 @@ heavy is loaded.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -110,10 +109,14 @@ def check_lang(lang: str) -> str:
 
 def _read_config_file(path: Path) -> dict[str, object]:
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        fh = path.open("rb")
     except FileNotFoundError:
         return {}
+    import tomllib  # only with a file to read: about 2 ms before the first paint otherwise
+
+    try:
+        with fh:
+            data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     return data
