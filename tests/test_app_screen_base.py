@@ -192,3 +192,38 @@ async def test_the_screens_that_were_left_are_freed_with_their_title_lines(setti
         assert all(node.is_attached for entries in watchers.values() for node, _ in entries)
         kept = [ref for ref in style_caches if ref() is not None]
         assert len(kept) <= len(style_caches) // 5  # at most the last screen's, never all five
+
+
+async def test_the_journeys_styles_are_read_after_the_first_paint_and_once(
+    settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first screen paints with app.tcss alone; journey.tcss (every later screen's styles)
+    is added right after that paint, before any later screen can open, and only once."""
+    import os
+
+    from wsnego_tui.app import WsnegoApp
+
+    seen: list[bool] = []
+    painted = WsnegoApp.first_screen_painted
+
+    def recorded(self: WsnegoApp) -> None:
+        seen.append(journey_key in self.stylesheet.source)
+        painted(self)
+
+    journey_key = (os.path.abspath(WsnegoApp.JOURNEY_CSS), "")
+    monkeypatch.setattr(WsnegoApp, "first_screen_painted", recorded)
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_database(pilot)
+        assert seen == [False]  # the first paint came without it
+        assert list(app.stylesheet.source).count(journey_key) == 1
+        sources = list(app.stylesheet.source)
+        assert sources.index(journey_key) > sources.index((os.path.abspath(app.css_path[0]), ""))
+        rules = len(app.stylesheet.rules)
+        app.read_journey_css()
+        assert len(app.stylesheet.rules) == rules
+        await log_in(pilot, "80000001", "111111")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanDetailScreen) and app.screen.detail is not None)
+        panel = app.screen.query_one("#detail-panel")
+        assert panel.styles.padding.left == 1  # a rule of journey.tcss

@@ -206,6 +206,9 @@ class WsnegoApp(App[int]):
     """The borrower's app. `services` may be given (tests); otherwise it is built in a worker."""
 
     CSS_PATH = "styles/app.tcss"
+    """What the first screen and its dialogs need; the rest is JOURNEY_CSS."""
+    JOURNEY_CSS = os.path.join(os.path.dirname(__file__), "styles", "journey.tcss")
+    """The other screens' styles, read after the first paint (read_journey_css)."""
     ENABLE_COMMAND_PALETTE = False  # a kiosk must not offer screenshots, themes or quitting by menu
     SCREENS_AHEAD: tuple[str, ...] = tuple(
         f"wsnego_tui.screens.{name}"
@@ -301,6 +304,18 @@ class WsnegoApp(App[int]):
             self.exit(0)
             return
         self._open_database()
+        self.read_journey_css()
+
+    def read_journey_css(self) -> None:
+        """Add the styles of the screens after the log-in to the stylesheet and parse them
+        (15-20 ms; before, they were parsed ahead of the first paint). They come after
+        CSS_PATH, as if one file; the log-in screen uses none of them, so nothing on screen
+        is styled again. Once per app."""
+        key = (os.path.abspath(self.JOURNEY_CSS), "")
+        if key in self.stylesheet.source:
+            return
+        self.stylesheet.read(self.JOURNEY_CSS)
+        self.stylesheet.parse()
 
     @work(thread=True, exclusive=True, group="database", exit_on_error=False)
     def _open_database(self) -> None:
