@@ -1,10 +1,11 @@
 """The `wsnego-tui` command: the app by default, plus maintenance and calculator subcommands.
 
-Opening the app without a subcommand usually does not come here: `wsnego_tui.launch.main`
-reads those options without click (see there). Built on click, the command-line library the Textual ecosystem already uses (Textual's own
+Built on click, the command-line library the Textual ecosystem already uses (Textual's own
 `textual` dev command is a click group), so it costs no extra dependency family and gives
 subcommands, typed options and clean usage errors. Heavy modules (textual, SQLModel) are
 imported only inside the command that needs them, so `wsnego-tui schedule` stays fast.
+Opening the app without a subcommand usually does not come here: `wsnego_tui.launch.main`
+reads its options without click.
 """
 
 from __future__ import annotations
