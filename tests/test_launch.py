@@ -94,28 +94,28 @@ launch.main()
 """
 
 
-def run(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
+def run(args: list[str]) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if key != "WSNEGO_HOME"}
     return subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=60, env=env,
                           stdin=subprocess.DEVNULL)
 
 
 def test_the_app_opens_without_importing_click(tmp_path: Path) -> None:
-    done = run(["--home", str(tmp_path / "home"), "--lang", "en", "--demo"], tmp_path)
+    done = run(["--home", str(tmp_path / "home"), "--lang", "en", "--demo"])
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"click": False, "lang": "en", "demo": True, "home": str(tmp_path / "home")}
 
 
 def test_a_subcommand_and_bad_options_go_to_click(tmp_path: Path) -> None:
-    done = run(["--home", str(tmp_path / "home"), "paths"], tmp_path)
+    done = run(["--home", str(tmp_path / "home"), "paths"])
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("config:") and str(tmp_path / "home") in done.stdout
-    done = run(["--lang", "fr"], tmp_path)
+    done = run(["--lang", "fr"])
     assert done.returncode == 2 and "Invalid value for '--lang'" in done.stderr
 
 
 def test_a_kiosk_without_a_terminal_gets_clicks_error_message(tmp_path: Path) -> None:
-    done = run(["--home", str(tmp_path / "home"), "--kiosk"], tmp_path)
+    done = run(["--home", str(tmp_path / "home"), "--kiosk"])
     assert done.returncode == 1
     assert done.stderr.startswith("Error: ") and "interactive terminal" in done.stderr
     assert done.stdout == ""  # the app was not opened
