@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from wsnego_tui.config import LANGUAGES, ConfigError, Settings, load_settings, set_default_escape_delay
@@ -45,7 +45,7 @@ APP_OPTIONS: tuple[AppOption, ...] = (
 )
 
 
-def parse_app_options(args: Sequence[str], environ: dict[str, str] | None = None) -> dict[str, str | bool | None] | None:
+def parse_app_options(args: Sequence[str], environ: Mapping[str, str] | None = None) -> dict[str, str | bool | None] | None:
     """The values of APP_OPTIONS in `args` (environment variables filling in what is not
     given), or None when `args` ask for anything else or in another form: click then reads them."""
     by_name = {option.name: option for option in APP_OPTIONS}
