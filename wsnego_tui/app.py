@@ -43,7 +43,7 @@ from wsnego_tui.core.clock import Clock, SystemClock
 from wsnego_tui.i18n import Translator, other_language
 from wsnego_tui.kiosk import KIOSK_BLOCKED_ACTIONS
 from wsnego_tui.screens.login import LoginScreen
-from wsnego_tui.textual_fixes import fix_style_cache_retention
+from wsnego_tui.textual_fixes import apply_textual_fixes
 from wsnego_tui.widgets.safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-fix_style_cache_retention()  # before any widget renders (see textual_fixes)
+apply_textual_fixes()  # before any widget renders
 # Textual owns the terminal: a traceback printed by logging's last-resort handler would be
 # drawn over the screen. Records still reach any handler the host configures.
 logging.getLogger("wsnego_tui").addHandler(logging.NullHandler())
