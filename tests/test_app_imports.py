@@ -59,3 +59,31 @@ def test_the_log_in_screen_paints_before_sqlmodel_is_imported(tmp_path: Path) ->
     assert report["return code"] == 0
     assert report["at the first paint"] == []
     assert not (tmp_path / "home" / "data" / "wsnego.sqlite3").exists()
+
+
+LATER = ("json", "hmac", "hashlib", "logging.handlers", "click", "tomllib")
+"""Needed only after the first paint, or only by some starts: the remembered customer number's
+file (json), the PIN check (hmac, hashlib), the kiosk's log file, the command line's other
+commands (click), a config file (tomllib)."""
+
+FIRST_PAINT_ONLY = """
+import os, sys
+os.environ["WSNEGO_EXIT_AFTER_FIRST_PAINT"] = {marker!r}
+from wsnego_tui.config import load_settings
+from wsnego_tui.app import WsnegoApp
+app = WsnegoApp(load_settings(home={home!r}))
+app.run(headless=True, size=(100, 30))
+later = sorted(name for name in {later!r} if name in sys.modules)
+import json
+print(json.dumps({{"painted": os.path.exists({marker!r}), "later": later}}))
+"""
+
+
+def test_a_first_start_paints_without_what_only_later_steps_need(tmp_path: Path) -> None:
+    """No config file and no remembered customer number (a first start): each of these is
+    imported when first used, after the first paint."""
+    marker = tmp_path / "painted"
+    code = FIRST_PAINT_ONLY.format(marker=str(marker), home=str(tmp_path / "home"), later=LATER)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"painted": True, "later": []}

@@ -22,7 +22,6 @@ Never imports textual or rich (it must run before them); never touches the datab
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import signal
 import sys
@@ -171,6 +170,8 @@ def configure_kiosk_logging(settings: Settings) -> Path | None:
     """Send the app's log records (tracebacks included) to the kiosk log file, appending (one
     file shared by every kiosk process of the host; WatchedFileHandler follows logrotate).
     The file, or None when it cannot be opened (the session still runs)."""
+    import logging.handlers  # about 1.5 ms, which the first paint outside a kiosk does not need
+
     path = kiosk_log_file(settings)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,6 @@ every attempt).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
@@ -67,8 +66,14 @@ def customer_no_problem(value: str, *, submitting: bool) -> str | None:
 def read_remembered_customer_no(state_file: Path) -> str:
     """The customer number remembered on this terminal, or "" (also for a damaged file)."""
     try:
-        data = json.loads(state_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = state_file.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    import json  # about 2 ms before the first paint: only when there is a file to read
+
+    try:
+        data = json.loads(text)
+    except ValueError:
         return ""
     value = data.get(STATE_KEY) if isinstance(data, dict) else None
     if isinstance(value, str) and all_ascii_digits(value) and len(value) <= CUSTOMER_NO_MAX_LENGTH:
@@ -78,6 +83,8 @@ def read_remembered_customer_no(state_file: Path) -> str:
 
 def remember_customer_no(state_file: Path, customer_no: str) -> None:
     """Store `customer_no` in the state file, keeping its other keys; atomic (temp + replace)."""
+    import json
+
     try:
         current = json.loads(state_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
