@@ -15,7 +15,7 @@ place a cache keyed by the two colours alone. The result is computed by Textual'
 cut, padded, styled, filtered or shifted into, each in its own `FIFOCache`, and Textual's
 `Strip.__init__` creates all seven for every strip, although most strips are never cut at all:
 about 900 bytes of empty caches per line, some 4 MB across the 4,600 lines alive when the journey
-has seven screens open, and 30,000 objects more for the garbage collector to walk.
+has seven screens open, and 32,000 objects more for the garbage collector to walk.
 `fix_strip_caches` creates each cache the first time its method is called, with the size
 Textual gives it, and the methods themselves are Textual's, so every strip returns what it
 returned before and caches it as before. (Textual's `Content` creates its own cache this way.)
