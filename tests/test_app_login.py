@@ -194,7 +194,10 @@ def test_a_damaged_state_file_prefills_nothing(tmp_path: Path) -> None:
     for content in ("{not json", json.dumps(["80000001"]), json.dumps({"last_customer_no": "[b]x"})):
         state.write_text(content, encoding="utf-8")
         assert read_remembered_customer_no(state) == ""
+    state.write_bytes(b'{"last_customer_no": "8000\xff0001"}')  # not UTF-8
+    assert read_remembered_customer_no(state) == ""
     assert read_remembered_customer_no(tmp_path / "missing.json") == ""
+    assert read_remembered_customer_no(tmp_path) == ""  # a folder where the file should be
 
 
 async def test_logging_out_drops_the_session_and_returns_to_an_empty_pin(

@@ -67,7 +67,7 @@ def read_remembered_customer_no(state_file: Path) -> str:
     """The customer number remembered on this terminal, or "" (also for a damaged file)."""
     try:
         text = state_file.read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, ValueError):  # missing, unreadable, or not UTF-8
         return ""
     import json  # about 2 ms before the first paint: only when there is a file to read
 
